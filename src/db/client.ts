@@ -1,0 +1,108 @@
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import postgres from 'postgres';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+/** A drizzle handle: the root database or a transaction, on either driver. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** Role that every request runs under; it owns nothing and cannot bypass row-level security. */
+export const APP_ROLE = 'pact_app';
+
+export const migrationsFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction under the application role, bound to `tenantId`. */
+  withTenant<T>(tenantId: string, fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction under the application role with no tenant bound (sees no tenant rows). */
+  withAppRole<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction as the connecting (owner) role: migrations, seeding, credential
+   * look-ups before a tenant is known, and security events. Never for a tenant's request.
+   */
+  withSystem<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /** Rows of a raw statement, the same shape on both drivers. */
+  rows<R extends Record<string, unknown>>(tx: Db, query: SQL): Promise<R[]>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A postgres:// URL; when absent, embedded PGlite is used. */
+  url?: string | undefined;
+  /** PGlite data directory; in memory when absent. */
+  dataDir?: string | undefined;
+  /** An existing PGlite instance (tests clone a migrated template into one). */
+  pglite?: PGlite | undefined;
+  /** Pool size for postgres.js. */
+  max?: number;
+}
+
+type RawResult = { rows: Record<string, unknown>[] } | Record<string, unknown>[];
+
+const toRows = <R>(result: unknown): R[] =>
+  (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if (options.url) return openPostgres(options.url, options.max ?? 10);
+  const client = options.pglite ?? (await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {}));
+  const db = drizzlePglite({ client, schema });
+  return build('pglite', db as unknown as Db, {
+    migrate: () => migratePglite(db, { migrationsFolder }),
+    close: () => client.close(),
+  });
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 10,
+    connection: { application_name: 'pact' },
+  });
+  const db = drizzlePostgres({ client, schema });
+  return build('postgres', db as unknown as Db, {
+    migrate: async () => {
+      const lock = await client.reserve();
+      try {
+        await lock`select pg_advisory_lock(715024001)`;
+        await migratePostgres(db, { migrationsFolder });
+      } finally {
+        await lock`select pg_advisory_unlock(715024001)`;
+        lock.release();
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  });
+}
+
+function build(
+  kind: Database['kind'],
+  db: Db,
+  ops: { migrate: () => Promise<void>; close: () => Promise<void> },
+): Database {
+  const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> =>
+    db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local role ${APP_ROLE}`));
+      if (tenantId !== null) await tx.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);
+      return fn(tx as unknown as Db);
+    });
+  return {
+    kind,
+    withTenant: (tenantId, fn) => asApp(tenantId, fn),
+    withAppRole: (fn) => asApp(null, fn),
+    withSystem: (fn) => db.transaction(async (tx) => fn(tx as unknown as Db)),
+    rows: async <R extends Record<string, unknown>>(tx: Db, query: SQL) =>
+      toRows<R>((await tx.execute(query)) as unknown as RawResult),
+    migrate: ops.migrate,
+    close: ops.close,
+  };
+}

@@ -1,0 +1,315 @@
+
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** Binary column (ciphertexts, wrapped keys); Buffer on both drivers. */
+export const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+
+export const roleEnum = pgEnum('member_role', ['owner', 'admin', 'manager', 'member']);
+export const dealStageEnum = pgEnum('deal_stage', [
+  'prospecting',
+  'qualification',
+  'proposal',
+  'negotiation',
+  'closed_won',
+  'closed_lost',
+]);
+export const activityKindEnum = pgEnum('activity_kind', ['note', 'call', 'email', 'meeting', 'task']);
+export const consentKindEnum = pgEnum('consent_subject_kind', ['email', 'domain']);
+export const consentStatusEnum = pgEnum('consent_status', ['granted', 'suppressed', 'withdrawn', 'erased']);
+export const auditOutcomeEnum = pgEnum('audit_outcome', ['ok', 'denied', 'blocked', 'rate_limited', 'error']);
+export const callPathEnum = pgEnum('call_path', ['graphql', 'mcp', 'ui']);
+export const keyStatusEnum = pgEnum('tenant_key_status', ['active', 'retired', 'revoked']);
+
+/** Tenants; visible to the application role only as the bound tenant. */
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+});
+
+/** People who sign in; global, a user may belong to several tenants. */
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  displayName: text('display_name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+});
+
+export const memberships = pgTable(
+  'memberships',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    role: roleEnum('role').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/** Scoped API keys; only a SHA-256 of the secret is kept. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    prefix: text('prefix').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    scopes: text('scopes').array().notNull(),
+    createdByUserId: uuid('created_by_user_id').references(() => users.id, { onDelete: 'set null' }),
+    isDemo: boolean('is_demo').notNull().default(false),
+    trustedDocumentsOnly: boolean('trusted_documents_only').notNull().default(false),
+    createdAt: createdAt(),
+    lastUsedAt: ts('last_used_at'),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_secret_hash_idx').on(t.secretHash), index('api_keys_tenant_idx').on(t.tenantId, t.id)],
+);
+
+/** Signed-in user sessions (browser cookie or `pact_sess_` bearer); only a SHA-256 of the token is kept. */
+export const userSessions = pgTable(
+  'user_sessions',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    kind: text('kind', { enum: ['browser', 'token'] }).notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+  },
+  (t) => [uniqueIndex('user_sessions_token_hash_idx').on(t.tokenHash)],
+);
+
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    domain: text('domain'),
+    industry: text('industry'),
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    employeeCount: integer('employee_count'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('accounts_tenant_id_idx').on(t.tenantId, t.id),
+    index('accounts_tenant_domain_idx').on(t.tenantId, t.domain),
+    index('accounts_tenant_owner_idx').on(t.tenantId, t.ownerId),
+  ],
+);
+
+/**
+ * Contacts. Name, e-mail and phone exist only inside `pii` (AES-256-GCM under the tenant's data key
+ * version `key_version`); `email_index` is the tenant's HMAC blind index of the normalised e-mail.
+ */
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    accountId: uuid('account_id').references(() => accounts.id, { onDelete: 'set null' }),
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    title: text('title'),
+    pii: bytea('pii'),
+    keyVersion: integer('key_version'),
+    emailIndex: text('email_index'),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('contacts_tenant_id_idx').on(t.tenantId, t.id),
+    index('contacts_tenant_email_idx').on(t.tenantId, t.emailIndex),
+    index('contacts_tenant_account_idx').on(t.tenantId, t.accountId),
+  ],
+);
+
+export const deals = pgTable(
+  'deals',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    accountId: uuid('account_id').notNull().references(() => accounts.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
+    name: text('name').notNull(),
+    stage: dealStageEnum('stage').notNull(),
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
+    probability: integer('probability').notNull(),
+    closeDate: date('close_date', { mode: 'string' }),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('deals_tenant_id_idx').on(t.tenantId, t.id),
+    index('deals_tenant_account_idx').on(t.tenantId, t.accountId),
+    index('deals_tenant_stage_idx').on(t.tenantId, t.stage),
+  ],
+);
+
+export const activities = pgTable(
+  'activities',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: activityKindEnum('kind').notNull(),
+    subject: text('subject').notNull(),
+    body: text('body'),
+    accountId: uuid('account_id').references(() => accounts.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'cascade' }),
+    dealId: uuid('deal_id').references(() => deals.id, { onDelete: 'cascade' }),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    occurredAt: ts('occurred_at').notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('activities_tenant_id_idx').on(t.tenantId, t.id),
+    index('activities_tenant_deal_idx').on(t.tenantId, t.dealId),
+    index('activities_tenant_account_idx').on(t.tenantId, t.accountId),
+  ],
+);
+
+/**
+ * Consent per data subject: a contact's e-mail (keyed by the tenant's e-mail blind index, never the
+ * address) or an account's domain. No row means granted.
+ */
+export const consentSubjects = pgTable(
+  'consent_subjects',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    kind: consentKindEnum('kind').notNull(),
+    subjectKey: text('subject_key').notNull(),
+    status: consentStatusEnum('status').notNull(),
+    createdAt: createdAt(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('consent_subjects_key_idx').on(t.tenantId, t.kind, t.subjectKey)],
+);
+
+export const consentEvents = pgTable(
+  'consent_events',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    subjectId: uuid('subject_id').notNull().references(() => consentSubjects.id, { onDelete: 'cascade' }),
+    fromStatus: consentStatusEnum('from_status'),
+    toStatus: consentStatusEnum('to_status').notNull(),
+    reason: text('reason'),
+    actorUserId: uuid('actor_user_id'),
+    actorApiKeyId: uuid('actor_api_key_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('consent_events_subject_idx').on(t.tenantId, t.subjectId, t.createdAt)],
+);
+
+/** Versioned per-tenant data keys, each wrapped by the tenant's key-encryption key. */
+export const tenantKeys = pgTable(
+  'tenant_keys',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    provider: text('provider').notNull(),
+    wrappedKey: bytea('wrapped_key').notNull(),
+    status: keyStatusEnum('status').notNull(),
+    encryptions: bigint('encryptions', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/** One row per call (GraphQL operation or MCP tool call), hash-chained per tenant; append-only. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    at: ts('at').notNull().defaultNow(),
+    path: callPathEnum('path').notNull(),
+    operation: text('operation').notNull(),
+    userId: uuid('user_id'),
+    apiKeyId: uuid('api_key_id'),
+    client: text('client'),
+    argDigest: text('arg_digest').notNull(),
+    latencyMs: integer('latency_ms').notNull(),
+    resultCount: integer('result_count').notNull().default(0),
+    consentHidden: integer('consent_hidden').notNull().default(0),
+    outcome: auditOutcomeEnum('outcome').notNull(),
+    errorCode: text('error_code'),
+    costMicrocents: bigint('cost_microcents', { mode: 'number' }).notNull().default(0),
+    prevHash: text('prev_hash').notNull(),
+    rowHash: text('row_hash').notNull(),
+  },
+  (t) => [uniqueIndex('audit_log_tenant_seq_idx').on(t.tenantId, t.seq)],
+);
+
+/** Refusals before a tenant is known (no or bad credentials, foreign Origin, unknown tenant). */
+export const securityEvents = pgTable('security_events', {
+  id: uuid('id').primaryKey(),
+  at: ts('at').notNull().defaultNow(),
+  kind: text('kind').notNull(),
+  path: text('path'),
+  operation: text('operation'),
+  ip: text('ip'),
+  userAgent: text('user_agent'),
+  tenantHint: text('tenant_hint'),
+  detail: jsonb('detail').$type<Record<string, unknown>>(),
+});
+
+/** Per-call cost in integer micro-cents (1 cent = 1,000,000). */
+export const usageLedger = pgTable(
+  'usage_ledger',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    at: ts('at').notNull().defaultNow(),
+    path: callPathEnum('path').notNull(),
+    operation: text('operation').notNull(),
+    auditId: uuid('audit_id'),
+    costMicrocents: bigint('cost_microcents', { mode: 'number' }).notNull(),
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [index('usage_ledger_tenant_at_idx').on(t.tenantId, t.at)],
+);
+
+export const tenantTables = [
+  'tenants',
+  'memberships',
+  'api_keys',
+  'accounts',
+  'contacts',
+  'deals',
+  'activities',
+  'consent_subjects',
+  'consent_events',
+  'tenant_keys',
+  'audit_log',
+  'usage_ledger',
+] as const;
+

@@ -1,0 +1,38 @@
+import SchemaBuilder from '@pothos/core';
+import './plugins/guards';
+import type { GraphQLContext } from './context';
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    Date: { Input: string; Output: string };
+  };
+}>({
+  plugins: ['pactGuards'],
+  defaultFieldNullability: false,
+});
+
+builder.scalarType('DateTime', {
+  description: 'An ISO-8601 timestamp in UTC.',
+  serialize: (value) => value.toISOString(),
+  parseValue: (value) => {
+    const date = typeof value === 'string' ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) throw new TypeError('DateTime must be an ISO-8601 string.');
+    return date;
+  },
+});
+
+builder.scalarType('Date', {
+  description: 'A calendar date as YYYY-MM-DD.',
+  serialize: (value) => value,
+  parseValue: (value) => {
+    if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new TypeError('Date must be YYYY-MM-DD.');
+    return value;
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

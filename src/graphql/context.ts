@@ -1,0 +1,25 @@
+import type { Db } from '../db/client';
+import { PactError, ErrorCode } from '../lib/errors';
+import type { Principal } from '../services/auth/principal';
+import type { ServiceContext } from '../services/context';
+import type { Services } from '../services/index';
+
+/** The GraphQL context on every path (HTTP, MCP, UI). `tx` is bound by the transaction plugin at execution. */
+export interface GraphQLContext {
+  principal: Principal;
+  services: Services;
+  tx?: Db;
+}
+
+const serviceContexts = new WeakMap<GraphQLContext, ServiceContext>();
+
+/** The service context for this operation: the caller and its tenant-bound transaction. */
+export function svc(ctx: GraphQLContext): ServiceContext {
+  let existing = serviceContexts.get(ctx);
+  if (!existing) {
+    if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
+    existing = { principal: ctx.principal, tx: ctx.tx, database: ctx.services.database, keys: ctx.services.keys, cursors: ctx.services.cursors };
+    serviceContexts.set(ctx, existing);
+  }
+  return existing;
+}

@@ -1,0 +1,94 @@
+import SchemaBuilder, {
+  BasePlugin,
+  type PothosOutputFieldConfig,
+  type PothosTypeConfig,
+  type SchemaTypes,
+} from '@pothos/core';
+import { GraphQLDirective, GraphQLNonNull, GraphQLString, DirectiveLocation, type GraphQLFieldResolver } from 'graphql';
+import { forbiddenScope } from '../../lib/errors';
+import type { Principal } from '../../services/auth/principal';
+import type { Scope } from '../../services/auth/scopes';
+
+/** The consent subject a type is filtered by: a contact's e-mail, an account's domain, a deal's account domain. */
+export type ConsentSubject = 'email' | 'domain' | 'account.domain';
+
+/* eslint-disable @typescript-eslint/no-unused-vars -- Pothos merges these generic interfaces by name */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  export namespace PothosSchemaTypes {
+    export interface Plugins<Types extends SchemaTypes> {
+      pactGuards: PactGuardsPlugin<Types>;
+    }
+    export interface FieldOptions<Types extends SchemaTypes, ParentShape, Type, Nullable, Args, ResolveShape, ResolveReturnShape> {
+      /** The scope a caller needs to resolve this field; enforced, printed as `@requiresScope`. */
+      scope?: Scope;
+      /** Marks personal data: stored encrypted under the tenant's key; printed as `@pii`. */
+      pii?: boolean;
+    }
+    export interface ObjectTypeOptions<Types extends SchemaTypes, Shape> {
+      /** Records of this type pass the consent gate on this subject; printed as `@consent`. */
+      consent?: ConsentSubject;
+    }
+  }
+}
+/* eslint-enable @typescript-eslint/no-unused-vars */
+
+type DirectiveMap = Record<string, Record<string, unknown>>;
+
+const withDirectives = <T extends { extensions?: Record<string, unknown> | null | undefined }>(config: T, add: DirectiveMap): T => {
+  const existing = (config.extensions?.directives ?? {}) as DirectiveMap;
+  return { ...config, extensions: { ...config.extensions, directives: { ...existing, ...add } } };
+};
+
+/** Enforces `scope` on fields and records `scope`, `pii` and `consent` as schema directives. */
+export class PactGuardsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override onTypeConfig(typeConfig: PothosTypeConfig): PothosTypeConfig {
+    if (typeConfig.kind !== 'Object') return typeConfig;
+    const consent = (typeConfig.pothosOptions as { consent?: ConsentSubject }).consent;
+    return consent ? withDirectives(typeConfig, { consent: { subject: consent } }) : typeConfig;
+  }
+
+  override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
+    const { scope, pii } = fieldConfig.pothosOptions as { scope?: Scope; pii?: boolean };
+    const add: DirectiveMap = {};
+    if (scope) add.requiresScope = { scope };
+    if (pii) add.pii = {};
+    return Object.keys(add).length > 0 ? withDirectives(fieldConfig, add) : fieldConfig;
+  }
+
+  override wrapResolve(
+    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    const scope = (fieldConfig.pothosOptions as { scope?: Scope }).scope;
+    if (!scope) return resolver;
+    return (parent, args, context, info) => {
+      const principal = (context as { principal?: Principal }).principal;
+      if (!principal?.scopes.has(scope)) throw forbiddenScope(scope);
+      return resolver(parent, args, context, info);
+    };
+  }
+}
+
+SchemaBuilder.registerPlugin('pactGuards', PactGuardsPlugin);
+
+/** Definitions printed with the schema so the SDL is self-describing. */
+export const guardDirectives = [
+  new GraphQLDirective({
+    name: 'requiresScope',
+    description: 'The OAuth/API-key scope a caller needs for this field.',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { scope: { type: new GraphQLNonNull(GraphQLString) } },
+  }),
+  new GraphQLDirective({
+    name: 'pii',
+    description: "Personal data: stored only as ciphertext under the tenant's key (BYOK) and decrypted on read.",
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+  }),
+  new GraphQLDirective({
+    name: 'consent',
+    description: 'Records of this type pass the consent gate on this subject; hidden records are counted, never silently dropped.',
+    locations: [DirectiveLocation.OBJECT],
+    args: { subject: { type: new GraphQLNonNull(GraphQLString) } },
+  }),
+];

@@ -1,0 +1,13 @@
+import { builder } from './builder';
+import { guardDirectives } from './plugins/guards';
+import './types/account';
+import './types/contact';
+import './types/deal';
+import './types/activity';
+import './types/pipeline';
+import './types/consent';
+import './types/api-key';
+import './types/viewer';
+
+/** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
+export const schema = builder.toSchema({ directives: guardDirectives, sortSchema: true });

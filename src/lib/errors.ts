@@ -1,0 +1,50 @@
+import { GraphQLError } from 'graphql';
+
+/** Stable error codes every client may rely on. */
+export const ErrorCode = {
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  TenantRequired: 'TENANT_REQUIRED',
+  UnknownTenant: 'UNKNOWN_TENANT',
+  BadUserInput: 'BAD_USER_INPUT',
+  InvalidId: 'INVALID_ID',
+  InvalidCursor: 'INVALID_CURSOR',
+  PageSizeExceeded: 'PAGE_SIZE_EXCEEDED',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  RateLimited: 'RATE_LIMITED',
+  Internal: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const statusOf: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  TENANT_REQUIRED: 400,
+  UNKNOWN_TENANT: 403,
+  RATE_LIMITED: 429,
+};
+
+/** An expected failure with a stable code; its message is safe to show to the caller. */
+export class PactError extends GraphQLError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    const status = statusOf[code];
+    super(message, {
+      extensions: { code, ...extra, ...(status ? { http: { status } } : {}) },
+    });
+    this.code = code;
+    this.name = 'PactError';
+  }
+}
+
+export const unauthenticated = (message = 'Missing or invalid credentials.') =>
+  new PactError(ErrorCode.Unauthenticated, message);
+
+export const forbiddenScope = (scope: string) =>
+  new PactError(ErrorCode.Forbidden, `Missing required scope '${scope}'.`, { scope });
+
+export const badInput = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
+  new PactError(code, message, extra);
+
+export const isPactError = (error: unknown): error is PactError => error instanceof PactError;

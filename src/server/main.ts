@@ -1,0 +1,59 @@
+import { ConfigError, loadConfig } from '../config/env';
+import { DataDirLockedError } from '../db/data-dir';
+import { createLogger } from '../lib/logger';
+import { DEMO_PASSWORD } from '../services/seed/demo';
+import { StartError, startPact } from './start';
+
+const started = Date.now();
+
+function fail(message: string): never {
+  process.stderr.write(`pact: ${message}\n`);
+  process.exit(1);
+}
+
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) fail(error.message);
+  throw error;
+}
+
+const logger = createLogger({ level: config.logLevel });
+
+try {
+  const pact = await startPact(config, logger);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const query = '{ contacts(first: 3) { returned consentFiltered note items { name email title accountName } } }';
+  const lines = [
+    '',
+    `Pact is listening (ready in ${seconds}s, ${pact.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).`,
+    '',
+    `  GraphQL     ${pact.url}/graphql${config.env !== 'production' ? '  (open it in a browser for GraphiQL)' : ''}`,
+    `  Sign in     POST ${pact.url}/auth/sign-in  {"email":"owner@pact.demo","password":"${DEMO_PASSWORD}"}`,
+  ];
+  if (pact.seeded) lines.push('', '  Seeded the demo tenant "demo" and a second tenant "globex".');
+  if (pact.demoKey) {
+    lines.push(
+      `  Demo API key (tenant "demo"; the previous demo key is now revoked):`,
+      `    ${pact.demoKey}`,
+      '',
+      'Try it:',
+      `  curl -s ${pact.url}/graphql \\`,
+      `    -H 'Authorization: Bearer ${pact.demoKey}' \\`,
+      `    -H 'Content-Type: application/json' \\`,
+      `    -d '${JSON.stringify({ query })}'`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  const stop = async () => {
+    await pact.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+} catch (error) {
+  if (error instanceof StartError || error instanceof DataDirLockedError || error instanceof ConfigError) fail(error.message);
+  logger.fatal({ err: error }, 'start failed');
+  fail(`start failed: ${(error as Error).message ?? String(error)}`);
+}

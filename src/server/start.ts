@@ -1,0 +1,179 @@
+import { createServer, type Server } from 'node:http';
+import { join, resolve } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import type { Config } from '../config/env';
+import { openDatabase, type Database } from '../db/client';
+import { dataDirMasterKey, lockDataDir } from '../db/data-dir';
+import { memberships, tenants } from '../db/schema';
+import type { Logger } from '../lib/logger';
+import { mintApiKey, revokeDemoKeys } from '../services/auth/api-keys';
+import type { Principal } from '../services/auth/principal';
+import { API_KEY_SCOPES } from '../services/auth/scopes';
+import { createServices, type Services } from '../services/index';
+import { seedDemo, isEmpty } from '../services/seed/demo';
+import { createApp, type PactApp } from './app';
+
+/** A one-line start-up failure (bad setting, port in use, unreachable database). */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+export interface RunningPact {
+  server: Server;
+  app: PactApp;
+  services: Services;
+  database: Database;
+  url: string;
+  /** Set when this start minted a demo key (embedded demo tenant). */
+  demoKey: string | null;
+  seeded: boolean;
+  masterKeyCreated: boolean;
+  close(): Promise<void>;
+}
+
+const redactUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+};
+
+async function connect(config: Config): Promise<{ database: Database; release: () => void }> {
+  if (config.databaseUrl) {
+    const database = await openDatabase({ url: config.databaseUrl });
+    try {
+      await database.withSystem((tx) => database.rows(tx, sql`select 1`));
+    } catch (error) {
+      await database.close().catch(() => {});
+      const reason = (error as { code?: string; message?: string }).code ?? (error as Error).message;
+      throw new StartError(`Cannot connect to DATABASE_URL ${redactUrl(config.databaseUrl)}: ${reason}`);
+    }
+    return { database, release: () => {} };
+  }
+  const release = lockDataDir(resolve(config.dataDir));
+  try {
+    return { database: await openDatabase({ dataDir: join(resolve(config.dataDir), 'pgdata') }), release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/** Mints a fresh demo key for the demo tenant, revoking the previous one. */
+async function mintDemoKey(database: Database, services: Services): Promise<string | null> {
+  const owner = await database.withSystem(async (tx) => {
+    const [row] = await tx
+      .select({ tenantId: tenants.id, userId: memberships.userId })
+      .from(tenants)
+      .innerJoin(memberships, eq(memberships.tenantId, tenants.id))
+      .where(eq(tenants.slug, 'demo'))
+      .orderBy(memberships.createdAt)
+      .limit(1);
+    return row;
+  });
+  if (!owner) return null;
+  const principal: Principal = {
+    kind: 'user',
+    tenantId: owner.tenantId,
+    tenantSlug: 'demo',
+    userId: owner.userId,
+    apiKeyId: null,
+    role: 'owner',
+    scopes: new Set(API_KEY_SCOPES),
+    client: 'npm start',
+    path: 'graphql',
+    trustedDocumentsOnly: false,
+  };
+  return database.withTenant(owner.tenantId, async (tx) => {
+    const ctx = { principal, tx, database, keys: services.keys, cursors: services.cursors };
+    await revokeDemoKeys(ctx);
+    const minted = await mintApiKey(ctx, { name: 'Demo key (npm start)', scopes: API_KEY_SCOPES, isDemo: true });
+    return minted.secret;
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new StartError(`Port ${port} on ${host} is already in use: stop the other process or set PORT.`));
+      else if (error.code === 'EACCES') reject(new StartError(`Not allowed to listen on ${host}:${port}: choose a PORT above 1024.`));
+      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') reject(new StartError(`HOST ${host} is not an address of this machine.`));
+      else reject(error);
+    });
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolveListen(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/** Opens the database, migrates, seeds the demo on an empty database, mints the demo key, and listens. */
+export async function startPact(config: Config, logger: Logger, options: { seed?: boolean } = {}): Promise<RunningPact> {
+  let handler: PactApp['handler'] | null = null;
+  const server = createServer((req, res) => {
+    if (handler) return void handler(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":{"code":"STARTING","message":"Pact is starting."}}');
+  });
+  const port = await listen(server, config.port, config.host);
+  let connected: Awaited<ReturnType<typeof connect>>;
+  try {
+    connected = await connect(config);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+  const { database, release } = connected;
+  try {
+    await database.migrate();
+    const fromDir = config.masterKey ? null : dataDirMasterKey(resolve(config.dataDir));
+    if (fromDir?.created && config.databaseUrl) {
+      logger.warn('PACT_MASTER_KEY is not set: generated one into the data directory; set it explicitly for every instance.');
+    }
+    const masterKey = config.masterKey ?? (fromDir as { key: Buffer }).key;
+    const services = createServices({ database, masterKey });
+    const seeded = (options.seed ?? true) && (await isEmpty(database));
+    if (seeded) await seedDemo(database, services.keys);
+    const demoKey = options.seed === false ? null : await mintDemoKey(database, services).catch((error: unknown) => {
+      if ((error as { extensions?: { reason?: string } }).extensions?.reason === 'KEY_UNAVAILABLE' || (error as Error).message?.includes('unable to authenticate')) {
+        throw new StartError('PACT_MASTER_KEY does not match the key this database was encrypted with.');
+      }
+      throw error;
+    });
+    const app = createApp({
+      services,
+      logger,
+      publicUrl: config.publicUrl,
+      graphiql: config.env !== 'production',
+      secureCookies: config.publicUrl.startsWith('https:'),
+    });
+    handler = app.handler;
+    const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
+    let closed = false;
+    return {
+      server,
+      app,
+      services,
+      database,
+      url,
+      demoKey,
+      seeded,
+      masterKeyCreated: fromDir?.created ?? false,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await new Promise<void>((r) => server.close(() => r()));
+        server.closeAllConnections();
+        await database.close();
+        release();
+      },
+    };
+  } catch (error) {
+    server.close();
+    await database.close().catch(() => {});
+    release();
+    throw error;
+  }
+}

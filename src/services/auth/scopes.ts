@@ -1,0 +1,29 @@
+/** Every scope Pact knows. Read scopes gate the MCP tools; write and admin scopes gate mutations. */
+export const SCOPES = [
+  'read:accounts',
+  'read:contacts',
+  'read:deals',
+  'read:workflows',
+  'write:crm',
+  'write:consent',
+  'admin:keys',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const READ_SCOPES: readonly Scope[] = ['read:accounts', 'read:contacts', 'read:deals', 'read:workflows'];
+
+export type MemberRole = 'owner' | 'admin' | 'manager' | 'member';
+export type Role = MemberRole | 'api';
+
+/** Scopes a signed-in user holds by role. */
+export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
+  owner: SCOPES,
+  admin: SCOPES,
+  manager: [...READ_SCOPES, 'write:crm', 'write:consent'],
+  member: [...READ_SCOPES, 'write:crm'],
+};
+
+/** Scopes an API key may carry (a key never manages keys). */
+export const API_KEY_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'admin:keys');
+
+export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);

@@ -1,0 +1,147 @@
+import { and, asc, count, eq, gt, ilike, or, type SQL } from 'drizzle-orm';
+import { accounts, users } from '../../db/schema';
+import { ErrorCode, PactError, badInput } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import type { ServiceContext } from '../context';
+import { consentAlias, consentHidden, consentJoin, consentVisible } from '../consent/gate';
+import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { assertMember, normaliseDomain, optionalText, requiredText } from './validate';
+
+export interface AccountFilter {
+  search?: string | null | undefined;
+  industry?: string | null | undefined;
+  ownerId?: string | null | undefined;
+  domain?: string | null | undefined;
+}
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  domain: string | null;
+  industry: string | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  employeeCount: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface AccountInput {
+  name?: string | null | undefined;
+  domain?: string | null | undefined;
+  industry?: string | null | undefined;
+  ownerId?: string | null | undefined;
+  employeeCount?: number | null | undefined;
+}
+
+const LIST = 'accounts';
+const cs = consentAlias('account_consent');
+
+const columns = {
+  id: accounts.id,
+  name: accounts.name,
+  domain: accounts.domain,
+  industry: accounts.industry,
+  ownerId: accounts.ownerId,
+  ownerName: users.displayName,
+  employeeCount: accounts.employeeCount,
+  createdAt: accounts.createdAt,
+  updatedAt: accounts.updatedAt,
+};
+
+function filterSql(ctx: ServiceContext, filter: AccountFilter): SQL | undefined {
+  const search = searchText(filter.search);
+  const ownerId = optionalId(filter.ownerId, 'ownerId');
+  return and(
+    eq(accounts.tenantId, ctx.principal.tenantId),
+    search
+      ? or(ilike(accounts.name, likePattern(search)), ilike(accounts.domain, likePattern(search)), ilike(accounts.industry, likePattern(search)))
+      : undefined,
+    filter.industry ? eq(accounts.industry, filter.industry) : undefined,
+    filter.domain ? eq(accounts.domain, filter.domain.trim().toLowerCase()) : undefined,
+    ownerId ? eq(accounts.ownerId, ownerId) : undefined,
+  );
+}
+
+export async function listAccounts(ctx: ServiceContext, filter: AccountFilter, page: PageArgs): Promise<ListResult<AccountRecord>> {
+  const size = pageSize(page.first);
+  const after = afterId(ctx, LIST, page.after);
+  const where = filterSql(ctx, filter);
+  const rows = await ctx.tx
+    .select(columns)
+    .from(accounts)
+    .leftJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
+    .leftJoin(users, eq(users.id, accounts.ownerId))
+    .where(and(where, consentVisible(cs), after ? gt(accounts.id, after) : undefined))
+    .orderBy(asc(accounts.id))
+    .limit(size + 1);
+  const [hidden] = await ctx.tx
+    .select({ n: count() })
+    .from(accounts)
+    .innerJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
+    .where(and(where, consentHidden(cs)));
+  return toPage(ctx, LIST, rows, size, hidden?.n ?? 0);
+}
+
+/** One account by id; null when it does not exist, belongs to another tenant, or is hidden by consent. */
+export async function getAccount(ctx: ServiceContext, id: string): Promise<AccountRecord | null> {
+  requireId(id);
+  const [row] = await ctx.tx
+    .select(columns)
+    .from(accounts)
+    .leftJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
+    .leftJoin(users, eq(users.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id), consentVisible(cs)))
+    .limit(1);
+  return row ?? null;
+}
+
+function accountValues(input: AccountInput) {
+  return {
+    ...(input.name !== undefined ? { name: requiredText(input.name, 'name', 200) } : {}),
+    ...(input.domain !== undefined ? { domain: input.domain === null ? null : normaliseDomain(input.domain) } : {}),
+    ...(input.industry !== undefined ? { industry: optionalText(input.industry, 'industry', 100) } : {}),
+    ...(input.employeeCount !== undefined ? { employeeCount: employeeCount(input.employeeCount) } : {}),
+  };
+}
+
+function employeeCount(value: number | null): number | null {
+  if (value === null) return null;
+  if (!Number.isInteger(value) || value < 0) throw badInput(ErrorCode.BadUserInput, '`employeeCount` must be a non-negative integer.');
+  return value;
+}
+
+export async function createAccount(ctx: ServiceContext, input: AccountInput): Promise<AccountRecord> {
+  if (input.name === undefined || input.name === null) throw badInput(ErrorCode.BadUserInput, '`name` is required.');
+  const values = accountValues(input);
+  const ownerId = await assertMember(ctx, input.ownerId ?? ctx.principal.userId);
+  const id = newId();
+  await ctx.tx.insert(accounts).values({ id, tenantId: ctx.principal.tenantId, name: values.name ?? '', ...values, ownerId });
+  return mustGet(ctx, id, true);
+}
+
+export async function updateAccount(ctx: ServiceContext, id: string, input: AccountInput): Promise<AccountRecord> {
+  await mustGet(ctx, requireId(id), false);
+  const values = accountValues(input);
+  const ownerId = input.ownerId !== undefined ? await assertMember(ctx, input.ownerId) : undefined;
+  await ctx.tx
+    .update(accounts)
+    .set({ ...values, ...(ownerId !== undefined ? { ownerId } : {}), updatedAt: new Date() })
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)));
+  return mustGet(ctx, id, true);
+}
+
+async function mustGet(ctx: ServiceContext, id: string, ignoreConsent: boolean): Promise<AccountRecord> {
+  const row = ignoreConsent
+    ? (
+        await ctx.tx
+          .select(columns)
+          .from(accounts)
+          .leftJoin(users, eq(users.id, accounts.ownerId))
+          .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
+          .limit(1)
+      )[0]
+    : await getAccount(ctx, id);
+  if (!row) throw new PactError(ErrorCode.NotFound, 'Account not found.');
+  return row;
+}

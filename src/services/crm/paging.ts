@@ -1,0 +1,78 @@
+import { ErrorCode, PactError, badInput } from '../../lib/errors';
+import { isUuid } from '../../lib/ids';
+import type { ServiceContext } from '../context';
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+
+export interface PageArgs {
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}
+
+/** A page of a consent-gated list, in the wire contract's shape. */
+export interface ListResult<T> {
+  items: T[];
+  returned: number;
+  consentFiltered: number;
+  note: string;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+export const consentNote = (hidden: number): string =>
+  `${hidden} record(s) hidden by consent (suppressed/withdrawn subjects).`;
+
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1) throw badInput(ErrorCode.BadUserInput, '`first` must be a positive integer.');
+  if (size > MAX_PAGE_SIZE) {
+    throw badInput(ErrorCode.PageSizeExceeded, `\`first\` may be at most ${MAX_PAGE_SIZE}.`, { max: MAX_PAGE_SIZE });
+  }
+  return size;
+}
+
+export function afterId(ctx: ServiceContext, list: string, after: string | null | undefined): string | null {
+  if (after === null || after === undefined) return null;
+  return ctx.cursors.decode(after, ctx.principal.tenantId, list);
+}
+
+export function requireId(id: string, what = 'id'): string {
+  if (!isUuid(id)) throw new PactError(ErrorCode.InvalidId, `\`${what}\` is not a valid id.`, { field: what });
+  return id;
+}
+
+export function optionalId(id: string | null | undefined, what: string): string | undefined {
+  return id === null || id === undefined ? undefined : requireId(id, what);
+}
+
+/** Builds the page result from `size + 1` fetched rows. */
+export function toPage<T extends { id: string }>(
+  ctx: ServiceContext,
+  list: string,
+  rows: T[],
+  size: number,
+  consentFiltered: number,
+): ListResult<T> {
+  const hasMore = rows.length > size;
+  const items = hasMore ? rows.slice(0, size) : rows;
+  const last = items[items.length - 1];
+  return {
+    items,
+    returned: items.length,
+    consentFiltered,
+    note: consentNote(consentFiltered),
+    hasMore,
+    nextCursor: hasMore && last ? ctx.cursors.encode({ tenantId: ctx.principal.tenantId, list, lastId: last.id }) : null,
+  };
+}
+
+/** Escapes LIKE wildcards in user text. */
+export const likePattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export function searchText(value: string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed.length > 200) throw badInput(ErrorCode.BadUserInput, '`search` may be at most 200 characters.');
+  return trimmed === '' ? undefined : trimmed;
+}

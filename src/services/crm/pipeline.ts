@@ -1,0 +1,104 @@
+import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { accounts, deals } from '../../db/schema';
+import type { ServiceContext } from '../context';
+import { consentHidden, consentVisible } from '../consent/gate';
+import { consentNote, optionalId } from './paging';
+import { DEAL_STAGES, OPEN_STAGES, dealConsent, dealConsentJoin, type DealStage } from './deals';
+
+export interface StageHealth {
+  stage: DealStage;
+  count: number;
+  valueCents: number;
+  weightedValueCents: number;
+}
+
+export interface TopDeal {
+  id: string;
+  name: string;
+  stage: DealStage;
+  amountCents: number;
+  probability: number;
+  accountName: string;
+}
+
+export interface PipelineHealth {
+  openValueCents: number;
+  weightedValueCents: number;
+  openDeals: number;
+  wonDeals: number;
+  lostDeals: number;
+  /** Won ÷ (won + lost), 0 when nothing has closed. */
+  winRate: number;
+  byStage: StageHealth[];
+  topDeals: TopDeal[];
+  consentFiltered: number;
+  note: string;
+}
+
+const TOP_DEALS = 5;
+
+/** Pipeline aggregates over consented deals only; says how many deals consent excluded. */
+export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: string | null | undefined }): Promise<PipelineHealth> {
+  const ownerId = optionalId(filter.ownerId, 'ownerId');
+  const cs = dealConsent;
+  const where = and(eq(deals.tenantId, ctx.principal.tenantId), ownerId ? eq(deals.ownerId, ownerId) : undefined);
+  const stageRows = await ctx.tx
+    .select({
+      stage: deals.stage,
+      count: count(),
+      valueCents: sql<string>`coalesce(sum(${deals.amountCents}), 0)`,
+      weightedValueCents: sql<string>`coalesce(round(sum(${deals.amountCents} * ${deals.probability}) / 100.0), 0)`,
+    })
+    .from(deals)
+    .innerJoin(accounts, eq(accounts.id, deals.accountId))
+    .leftJoin(cs, dealConsentJoin())
+    .where(and(where, consentVisible(cs)))
+    .groupBy(deals.stage);
+  const [hidden] = await ctx.tx
+    .select({ n: count() })
+    .from(deals)
+    .innerJoin(accounts, eq(accounts.id, deals.accountId))
+    .innerJoin(cs, dealConsentJoin())
+    .where(and(where, consentHidden(cs)));
+  const top = await ctx.tx
+    .select({
+      id: deals.id,
+      name: deals.name,
+      stage: deals.stage,
+      amountCents: deals.amountCents,
+      probability: deals.probability,
+      accountName: accounts.name,
+    })
+    .from(deals)
+    .innerJoin(accounts, eq(accounts.id, deals.accountId))
+    .leftJoin(cs, dealConsentJoin())
+    .where(and(where, consentVisible(cs), inArray(deals.stage, [...OPEN_STAGES])))
+    .orderBy(desc(deals.amountCents), deals.id)
+    .limit(TOP_DEALS);
+
+  const byStage: StageHealth[] = DEAL_STAGES.map((stage) => {
+    const row = stageRows.find((r) => r.stage === stage);
+    return {
+      stage,
+      count: row?.count ?? 0,
+      valueCents: Number(row?.valueCents ?? 0),
+      weightedValueCents: Number(row?.weightedValueCents ?? 0),
+    };
+  });
+  const open = byStage.filter((s) => OPEN_STAGES.includes(s.stage));
+  const won = byStage.find((s) => s.stage === 'closed_won')?.count ?? 0;
+  const lost = byStage.find((s) => s.stage === 'closed_lost')?.count ?? 0;
+  const consentFiltered = hidden?.n ?? 0;
+  return {
+    openValueCents: open.reduce((sum, s) => sum + s.valueCents, 0),
+    weightedValueCents: open.reduce((sum, s) => sum + s.weightedValueCents, 0),
+    openDeals: open.reduce((sum, s) => sum + s.count, 0),
+    wonDeals: won,
+    lostDeals: lost,
+    winRate: won + lost === 0 ? 0 : Math.round((won / (won + lost)) * 10_000) / 10_000,
+    byStage,
+    topDeals: top,
+    consentFiltered,
+    note: consentNote(consentFiltered),
+  };
+}

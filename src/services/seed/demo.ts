@@ -1,0 +1,238 @@
+import { count, inArray } from 'drizzle-orm';
+import type { Database, Db } from '../../db/client';
+import { accounts, activities, consentEvents, consentSubjects, contacts, deals, memberships, tenants, users } from '../../db/schema';
+import { newId } from '../../lib/ids';
+import { hashPassword } from '../auth/authenticator';
+import type { MemberRole } from '../auth/scopes';
+import { sealedColumns } from '../crm/contacts';
+import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
+import type { KeyService, TenantKey } from '../keys/tenant-keys';
+
+/** The password of every seeded demo user. */
+export const DEMO_PASSWORD = 'pact-demo';
+
+export interface TenantSize {
+  accounts: number;
+  contacts: number;
+  deals: number;
+  activities: number;
+  /** E-mail subjects per status, taken from seeded contacts (erased ones are deleted). */
+  emailConsent: { suppressed: number; withdrawn: number; erased: number };
+  /** Domain subjects per status, taken from seeded accounts. */
+  domainConsent: { suppressed: number; withdrawn: number; erased: number };
+}
+
+export const DEMO_SIZE: TenantSize = {
+  accounts: 200,
+  contacts: 2000,
+  deals: 500,
+  activities: 1000,
+  emailConsent: { suppressed: 60, withdrawn: 40, erased: 10 },
+  domainConsent: { suppressed: 8, withdrawn: 4, erased: 2 },
+};
+
+export const SECOND_SIZE: TenantSize = {
+  accounts: 30,
+  contacts: 200,
+  deals: 60,
+  activities: 100,
+  emailConsent: { suppressed: 5, withdrawn: 5, erased: 0 },
+  domainConsent: { suppressed: 1, withdrawn: 1, erased: 0 },
+};
+
+export interface SeededUser {
+  id: string;
+  email: string;
+  role: MemberRole;
+}
+
+export interface SeedResult {
+  demoTenantId: string;
+  secondTenantId: string;
+  users: SeededUser[];
+}
+
+const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Barbara', 'Ken', 'Dennis', 'Radia', 'Frances', 'Edsger', 'Donald', 'Hedy', 'Tim', 'Katherine', 'Claude', 'Annie', 'John', 'Sophie', 'Niklaus'];
+const LAST = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Liskov', 'Thompson', 'Ritchie', 'Perlman', 'Allen', 'Dijkstra', 'Knuth', 'Lamarr', 'Berners', 'Johnson', 'Shannon', 'Easley', 'Backus', 'Wilson', 'Wirth'];
+const TITLES = ['CEO', 'CTO', 'VP Sales', 'Head of Procurement', 'Engineering Manager', 'Data Protection Officer', 'CFO', 'Operations Lead', 'Product Manager', 'IT Director'];
+const PREFIX = ['North', 'Blue', 'Bright', 'Iron', 'Silver', 'Green', 'Red', 'Quantum', 'Atlas', 'Nova', 'Summit', 'Harbor', 'Pioneer', 'Vertex', 'Cedar', 'Orbit', 'Granite', 'Lumen', 'Delta', 'Echo'];
+const SUFFIX = ['Labs', 'Systems', 'Logistics', 'Foods', 'Health', 'Energy', 'Analytics', 'Robotics', 'Capital', 'Works'];
+const INDUSTRIES = ['Software', 'Manufacturing', 'Logistics', 'Healthcare', 'Finance', 'Retail', 'Energy', 'Education'];
+const ACTIVITY_SUBJECTS = ['Intro call', 'Sent proposal', 'Pricing follow-up', 'Security review', 'Demo', 'Contract redlines', 'Quarterly check-in'];
+
+/** A small deterministic PRNG so the demo data is the same on every machine. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T,
+  };
+}
+
+async function insertChunks<T>(rows: T[], size: number, insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
+}
+
+/** True when the database holds no tenant yet. */
+export async function isEmpty(database: Database): Promise<boolean> {
+  const [row] = await database.withSystem((tx) => tx.select({ n: count() }).from(tenants));
+  return (row?.n ?? 0) === 0;
+}
+
+interface TenantSeed {
+  slug: string;
+  name: string;
+  tld: string;
+  size: TenantSize;
+  members: { userId: string; role: MemberRole }[];
+  seed: number;
+}
+
+async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<string> {
+  const tenantId = newId();
+  const r = rng(spec.seed);
+  await tx.insert(tenants).values({ id: tenantId, slug: spec.slug, name: spec.name });
+  await tx.insert(memberships).values(spec.members.map((m) => ({ tenantId, userId: m.userId, role: m.role })));
+  const key: TenantKey = await keys.createInitialKey(tx, tenantId);
+  const owners = spec.members.map((m) => m.userId);
+
+  const accountRows = Array.from({ length: spec.size.accounts }, (_, i) => {
+    const name = `${PREFIX[i % PREFIX.length]} ${SUFFIX[Math.floor(i / PREFIX.length) % SUFFIX.length]}${i >= PREFIX.length * SUFFIX.length ? ` ${i}` : ''}`;
+    return {
+      id: newId(),
+      tenantId,
+      name,
+      domain: `${name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.${spec.tld}`,
+      industry: r.pick(INDUSTRIES),
+      ownerId: r.pick(owners),
+      employeeCount: r.int(5, 20_000),
+    };
+  });
+  await insertChunks(accountRows, 500, (chunk) => tx.insert(accounts).values(chunk));
+
+  const contactRows = Array.from({ length: spec.size.contacts }, (_, i) => {
+    const account = accountRows[i % accountRows.length];
+    const first = r.pick(FIRST);
+    const last = r.pick(LAST);
+    const id = newId();
+    const email = `${first}.${last}.${i}@${account?.domain ?? `example.${spec.tld}`}`.toLowerCase();
+    const pii = { name: `${first} ${last}`, email, phone: `+1 555 ${String(r.int(100, 999))} ${String(r.int(1000, 9999))}` };
+    return {
+      row: { id, tenantId, accountId: account?.id ?? null, ownerId: r.pick(owners), title: r.pick(TITLES), ...sealedColumns(keys, key, tenantId, id, pii) },
+      email,
+    };
+  });
+  await insertChunks(contactRows, 500, (chunk) => tx.insert(contacts).values(chunk.map((c) => c.row)));
+
+  const dealRows = Array.from({ length: spec.size.deals }, (_, i) => {
+    const account = r.pick(accountRows);
+    const stage: DealStage = r.pick(DEAL_STAGES);
+    const month = String(r.int(1, 12)).padStart(2, '0');
+    return {
+      id: newId(),
+      tenantId,
+      accountId: account.id,
+      ownerId: r.pick(owners),
+      name: `${account.name} — ${r.pick(['Platform', 'Expansion', 'Renewal', 'Pilot', 'Enterprise'])} ${i + 1}`,
+      stage,
+      amountCents: r.int(50, 5000) * 10_000,
+      probability: STAGE_PROBABILITY[stage],
+      closeDate: `2026-${month}-${String(r.int(1, 28)).padStart(2, '0')}`,
+    };
+  });
+  await insertChunks(dealRows, 500, (chunk) => tx.insert(deals).values(chunk));
+
+  const activityRows = Array.from({ length: spec.size.activities }, () => {
+    const deal = r.pick(dealRows);
+    return {
+      id: newId(),
+      tenantId,
+      kind: r.pick(['note', 'call', 'email', 'meeting', 'task'] as const),
+      subject: r.pick(ACTIVITY_SUBJECTS),
+      body: 'Logged by the demo seed.',
+      accountId: deal.accountId,
+      dealId: deal.id,
+      userId: deal.ownerId,
+      occurredAt: new Date(Date.UTC(2026, r.int(0, 10), r.int(1, 28))),
+    };
+  });
+  await insertChunks(activityRows, 500, (chunk) => tx.insert(activities).values(chunk));
+
+  const subjects: (typeof consentSubjects.$inferInsert)[] = [];
+  const erasedIds: string[] = [];
+  let c = 0;
+  for (const status of ['suppressed', 'withdrawn', 'erased'] as const) {
+    for (let i = 0; i < spec.size.emailConsent[status]; i += 1) {
+      const contact = contactRows[(c += 7) % contactRows.length];
+      if (!contact) continue;
+      const id = newId();
+      subjects.push({ id, tenantId, kind: 'email', status, subjectKey: status === 'erased' ? `erased:${id}` : (contact.row.emailIndex ?? '') });
+      if (status === 'erased') erasedIds.push(contact.row.id);
+    }
+  }
+  let a = 0;
+  for (const status of ['suppressed', 'withdrawn', 'erased'] as const) {
+    for (let i = 0; i < spec.size.domainConsent[status]; i += 1) {
+      const account = accountRows[(a += 13) % accountRows.length];
+      if (account) subjects.push({ id: newId(), tenantId, kind: 'domain', status, subjectKey: account.domain });
+    }
+  }
+  if (subjects.length > 0) {
+    await tx.insert(consentSubjects).values(subjects);
+    await tx.insert(consentEvents).values(
+      subjects.map((s) => ({ id: newId(), tenantId, subjectId: s.id, fromStatus: null, toStatus: s.status, reason: 'Seeded by the demo' })),
+    );
+  }
+  if (erasedIds.length > 0) await tx.delete(contacts).where(inArray(contacts.id, erasedIds));
+  return tenantId;
+}
+
+/** Seeds the demo tenant, a second tenant and their users. Idempotence is the caller's job (`isEmpty`). */
+export async function seedDemo(
+  database: Database,
+  keys: KeyService,
+  sizes: { demo: TenantSize; second: TenantSize } = { demo: DEMO_SIZE, second: SECOND_SIZE },
+): Promise<SeedResult> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const people: SeededUser[] = [
+    { id: newId(), email: 'owner@pact.demo', role: 'owner' },
+    { id: newId(), email: 'admin@pact.demo', role: 'admin' },
+    { id: newId(), email: 'manager@pact.demo', role: 'manager' },
+    { id: newId(), email: 'member@pact.demo', role: 'member' },
+    { id: newId(), email: 'owner@globex.demo', role: 'owner' },
+  ];
+  return database.withSystem(async (tx) => {
+    await tx.insert(users).values(
+      people.map((p) => ({ id: p.id, email: p.email, passwordHash, displayName: p.email.split('@')[0]!.replace(/^./, (ch) => ch.toUpperCase()) + ' ' + (p.email.endsWith('globex.demo') ? '(Globex)' : '(Demo)') })),
+    );
+    const [owner, admin, manager, member, globexOwner] = people as [SeededUser, SeededUser, SeededUser, SeededUser, SeededUser];
+    const demoTenantId = await seedTenant(tx, keys, {
+      slug: 'demo',
+      name: 'Pact Demo',
+      tld: 'example',
+      size: sizes.demo,
+      members: [owner, admin, manager, member].map((u) => ({ userId: u.id, role: u.role })),
+      seed: 1,
+    });
+    const secondTenantId = await seedTenant(tx, keys, {
+      slug: 'globex',
+      name: 'Globex',
+      tld: 'test',
+      size: sizes.second,
+      members: [
+        { userId: globexOwner.id, role: 'owner' },
+        { userId: owner.id, role: 'admin' },
+      ],
+      seed: 2,
+    });
+    return { demoTenantId, secondTenantId, users: people };
+  });
+}

@@ -32,6 +32,8 @@ export interface Database {
   /** Rows of a raw statement, the same shape on both drivers. */
   rows<R extends Record<string, unknown>>(tx: Db, query: SQL): Promise<R[]>;
   migrate(): Promise<void>;
+  /** A tarball of the embedded database (PGlite only), to clone it elsewhere. */
+  dumpDataDir(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const db = drizzlePglite({ client, schema });
   return build('pglite', db as unknown as Db, {
     migrate: () => migratePglite(db, { migrationsFolder }),
+    dump: () => client.dumpDataDir('gzip'),
     close: () => client.close(),
   });
 }
@@ -80,6 +83,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
         lock.release();
       }
     },
+    dump: () => Promise.reject(new Error('dumpDataDir is for the embedded database only')),
     close: () => client.end({ timeout: 5 }),
   });
 }
@@ -87,7 +91,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
 function build(
   kind: Database['kind'],
   db: Db,
-  ops: { migrate: () => Promise<void>; close: () => Promise<void> },
+  ops: { migrate: () => Promise<void>; dump: () => Promise<Blob>; close: () => Promise<void> },
 ): Database {
   const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> =>
     db.transaction(async (tx) => {
@@ -103,6 +107,7 @@ function build(
     rows: async <R extends Record<string, unknown>>(tx: Db, query: SQL) =>
       toRows<R>((await tx.execute(query)) as unknown as RawResult),
     migrate: ops.migrate,
+    dumpDataDir: ops.dump,
     close: ops.close,
   };
 }

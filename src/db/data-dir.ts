@@ -37,7 +37,7 @@ export function lockDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
+      if (Number.isInteger(pid) && alive(pid)) {
         throw new DataDirLockedError(`The data directory ${dir} is in use by another Pact process (pid ${pid}); stop it or set PACT_DATA_DIR.`);
       }
       rmSync(file, { force: true });

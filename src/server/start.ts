@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config/env';
 import { openDatabase, type Database } from '../db/client';
 import { dataDirMasterKey, lockDataDir } from '../db/data-dir';
-import { memberships, tenants } from '../db/schema';
+import { memberships, tenantKeys, tenants } from '../db/schema';
 import type { Logger } from '../lib/logger';
 import { mintApiKey, revokeDemoKeys } from '../services/auth/api-keys';
 import type { Principal } from '../services/auth/principal';
@@ -95,6 +95,19 @@ async function mintDemoKey(database: Database, services: Services): Promise<stri
   });
 }
 
+/** Fails fast when the master key cannot unwrap the data keys this database already holds. */
+async function verifyMasterKey(database: Database, services: Services): Promise<void> {
+  const [row] = await database.withSystem((tx) =>
+    tx.select({ tenantId: tenantKeys.tenantId, version: tenantKeys.version }).from(tenantKeys).where(eq(tenantKeys.status, 'active')).limit(1),
+  );
+  if (!row) return;
+  try {
+    await database.withSystem((tx) => services.keys.version(tx, row.tenantId, row.version));
+  } catch {
+    throw new StartError('PACT_MASTER_KEY does not match the key this database was encrypted with: set the original key.');
+  }
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolveListen, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
@@ -136,12 +149,8 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
     const services = createServices({ database, masterKey });
     const seeded = (options.seed ?? true) && (await isEmpty(database));
     if (seeded) await seedDemo(database, services.keys);
-    const demoKey = options.seed === false ? null : await mintDemoKey(database, services).catch((error: unknown) => {
-      if ((error as { extensions?: { reason?: string } }).extensions?.reason === 'KEY_UNAVAILABLE' || (error as Error).message?.includes('unable to authenticate')) {
-        throw new StartError('PACT_MASTER_KEY does not match the key this database was encrypted with.');
-      }
-      throw error;
-    });
+    await verifyMasterKey(database, services);
+    const demoKey = options.seed === false ? null : await mintDemoKey(database, services);
     const app = createApp({
       services,
       logger,

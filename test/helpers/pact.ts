@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SQL } from 'drizzle-orm';
+import type { Database, Db } from '../../src/db/client';
+import { createLogger } from '../../src/lib/logger';
+import { createServices, type Services } from '../../src/services/index';
+import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
+import { createApp } from '../../src/server/app';
+import { freshDatabase } from './database';
+
+/** Small seed with known consent numbers; tests count the rest from the database. */
+export const TEST_SIZE: TenantSize = {
+  accounts: 24,
+  contacts: 80,
+  deals: 40,
+  activities: 20,
+  emailConsent: { suppressed: 3, withdrawn: 2, erased: 1 },
+  domainConsent: { suppressed: 2, withdrawn: 1, erased: 1 },
+};
+
+export const SECOND_TEST_SIZE: TenantSize = {
+  accounts: 10,
+  contacts: 30,
+  deals: 12,
+  activities: 5,
+  emailConsent: { suppressed: 1, withdrawn: 1, erased: 0 },
+  domainConsent: { suppressed: 1, withdrawn: 0, erased: 0 },
+};
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[]; extensions?: Record<string, unknown> };
+}
+
+export interface CallOptions {
+  token?: string | undefined;
+  tenant?: string;
+  cookie?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestPact {
+  url: string;
+  database: Database;
+  services: Services;
+  seed: SeedResult;
+  masterKey: Buffer;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<GqlResponse<T>>;
+  /** Signs a seeded user in and returns a `pact_sess_` token. */
+  signIn(email: string, password?: string): Promise<string>;
+  /** Mints an API key in the user's tenant through GraphQL. */
+  mintKey(ownerToken: string, scopes: string[], tenant?: string): Promise<string>;
+  /** Raw rows as the owner role (bypassing RLS), for assertions. */
+  sql<R extends Record<string, unknown>>(query: SQL): Promise<R[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestPact(): Promise<TestPact> {
+  const fresh = await freshDatabase();
+  const { database } = fresh;
+  const masterKey = randomBytes(32);
+  const services = createServices({ database, masterKey });
+  const seed = await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE });
+  const logger = createLogger({ level: 'silent' });
+  const app = createApp({ services, logger, publicUrl: 'http://127.0.0.1' });
+  const server: Server = createServer(app.handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const gql: TestPact['gql'] = async (query, variables, options = {}) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.tenant) headers['x-tenant-id'] = options.tenant;
+    if (options.cookie) headers.cookie = options.cookie;
+    const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse['body'] } as never;
+  };
+
+  const signIn = async (email: string, password = DEMO_PASSWORD) => {
+    const res = await fetch(`${url}/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, kind: 'token' }),
+    });
+    const body = (await res.json()) as { token?: string };
+    if (!body.token) throw new Error(`sign-in failed for ${email}: ${res.status}`);
+    return body.token;
+  };
+
+  const mintKey = async (ownerToken: string, scopes: string[], tenant?: string) => {
+    const res = await gql<{ createApiKey: { secret: string } }>(
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { name: `test ${scopes.join(' ')}`, scopes } },
+      { token: ownerToken, ...(tenant ? { tenant } : {}) },
+    );
+    const secret = res.body.data?.createApiKey.secret;
+    if (!secret) throw new Error(`mint failed: ${JSON.stringify(res.body)}`);
+    return secret;
+  };
+
+  return {
+    url,
+    database,
+    services,
+    seed,
+    masterKey,
+    gql,
+    signIn,
+    mintKey,
+    sql: (query) => database.withSystem((tx: Db) => database.rows(tx, query)),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await fresh.drop();
+    },
+  };
+}
+
+/** The database's own message for a failed statement (drizzle wraps it as `cause`). */
+export async function dbError(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const cause = (error as { cause?: { message?: string } }).cause;
+    return cause?.message ?? (error as Error).message;
+  }
+  return 'no error';
+}

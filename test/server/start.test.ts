@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, type Config } from '../../src/config/env';
+import { DataDirLockedError } from '../../src/db/data-dir';
+import { createLogger } from '../../src/lib/logger';
+import { StartError, startPact, type RunningPact } from '../../src/server/start';
+import { freshDatabase, type TestDatabase } from '../helpers/database';
+
+const logger = createLogger({ level: 'silent' });
+let dir: string;
+let pg: TestDatabase | null = null;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pact-start-'));
+  if (process.env.DATABASE_URL) {
+    pg = await freshDatabase();
+    await pg.database.close();
+  }
+});
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (pg) await pg.drop().catch(() => {});
+});
+
+const config = (overrides: Record<string, string> = {}): Config =>
+  loadConfig({ PORT: '0', PACT_DATA_DIR: dir, LOG_LEVEL: 'silent', ...(pg?.url ? { DATABASE_URL: pg.url } : {}), ...overrides });
+
+const query = async (pact: RunningPact, token: string, q: string) => {
+  const res = await fetch(`${pact.url}/graphql`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ query: q }),
+  });
+  return { status: res.status, body: (await res.json()) as { data?: Record<string, any>; errors?: { extensions: { code: string } }[] } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 4000, host: '127.0.0.1', publicUrl: 'http://127.0.0.1:4000', dataDir: './.pact', modelProvider: 'offline', databaseUrl: undefined });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid setting PORT \("abc"\): /],
+    [{ PORT: '70000' }, /^Invalid setting PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /^Invalid setting DATABASE_URL \("mysql:\/\/x"\): must be a postgres/],
+    [{ REDIS_URL: 'http://x' }, /^Invalid setting REDIS_URL/],
+    [{ PACT_MASTER_KEY: 'short' }, /^Invalid setting PACT_MASTER_KEY: must be 32 bytes/],
+    [{ PACT_MODEL_PROVIDER: 'gpt' }, /^Invalid setting PACT_MODEL_PROVIDER/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid setting LOG_LEVEL/],
+  ])('refuses %j with one clear line', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('accepts a hex or base64 master key and never echoes it', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ PACT_MASTER_KEY: hex }).masterKey?.toString('hex')).toBe(hex);
+    expect(loadConfig({ PACT_MASTER_KEY: Buffer.from(hex, 'hex').toString('base64') }).masterKey?.toString('hex')).toBe(hex);
+  });
+});
+
+describe('start', () => {
+  it('seeds the demo once, mints a fresh demo key each start, revokes the previous one, and reuses the data', async () => {
+    const first = await startPact(config(), logger);
+    let firstKey: string;
+    try {
+      expect(first.seeded).toBe(true);
+      expect(first.demoKey).toMatch(/^pact_live_/);
+      firstKey = first.demoKey ?? '';
+      const counts = await query(first, firstKey, '{ accounts(first: 1) { consentFiltered } deals(first: 1) { consentFiltered } pipelineHealth { openDeals wonDeals lostDeals consentFiltered } }');
+      const health = counts.body.data?.pipelineHealth;
+      expect(health.openDeals + health.wonDeals + health.lostDeals + health.consentFiltered).toBe(500);
+      expect(counts.body.data?.accounts.consentFiltered).toBe(14);
+      const contacts = await query(first, firstKey, '{ contacts(first: 100) { returned consentFiltered } }');
+      expect(contacts.body.data?.contacts).toEqual({ returned: 100, consentFiltered: 100 });
+      if (!pg) await expect(startPact(config(), logger)).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await first.close();
+    }
+    const second = await startPact(config(), logger);
+    try {
+      expect(second.seeded).toBe(false);
+      expect(second.demoKey).toMatch(/^pact_live_/);
+      expect(second.demoKey).not.toBe(firstKey);
+      const old = await query(second, firstKey, '{ viewer { role } }');
+      expect(old.status).toBe(401);
+      const fresh = await query(second, second.demoKey ?? '', '{ viewer { role tenantSlug } }');
+      expect(fresh.body.data?.viewer).toEqual({ role: 'api', tenantSlug: 'demo' });
+      const health = (await query(second, second.demoKey ?? '', '{ pipelineHealth { openDeals wonDeals lostDeals consentFiltered } }')).body.data?.pipelineHealth;
+      expect(health.openDeals + health.wonDeals + health.lostDeals + health.consentFiltered).toBe(500);
+    } finally {
+      await second.close();
+    }
+  }, 120_000);
+
+  it('refuses a port in use with a one-line StartError', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = String((blocker.address() as { port: number }).port);
+    try {
+      const error = await startPact(config({ PORT: port }), logger).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StartError);
+      expect((error as Error).message).toBe(`Port ${port} on 127.0.0.1 is already in use: stop the other process or set PORT.`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('refuses a master key that cannot unwrap the stored data keys', async () => {
+    const error = await startPact(config({ PACT_MASTER_KEY: 'cd'.repeat(32) }), logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartError);
+    expect((error as Error).message).toMatch(/^PACT_MASTER_KEY does not match/);
+  });
+
+  it('refuses an unreachable DATABASE_URL with a one-line StartError that hides the password', async () => {
+    const error = await startPact(config({ DATABASE_URL: 'postgres://pact:s3cret@127.0.0.1:1/none' }), logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StartError);
+    expect((error as Error).message).toMatch(/^Cannot connect to DATABASE_URL postgres:\/\/pact:\*\*\*@127\.0\.0\.1:1\/none: /);
+    expect((error as Error).message).not.toContain('s3cret');
+  });
+
+  it('`npm start` prints the GraphQL URL and a demo key whose curl command works', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      cwd: new URL('../..', import.meta.url),
+      env: { ...process.env, PORT: '0', PACT_DATA_DIR: pg ? dir : join(dir, 'cli'), LOG_LEVEL: 'silent', DATABASE_URL: pg?.url ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no start within 60 s:\n${out}`)), 60_000);
+        child.stdout.on('data', () => {
+          if (out.includes("-d '")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)));
+      });
+      const url = /GraphQL\s+(http:\/\/\S+\/graphql)/.exec(out)?.[1];
+      const key = /Bearer (pact_live_[A-Za-z0-9_-]+)/.exec(out)?.[1];
+      const body = /-d '(.+)'/.exec(out)?.[1];
+      expect(url && key && body).toBeTruthy();
+      const res = await fetch(url ?? '', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+      const json = (await res.json()) as { data: { contacts: { returned: number; consentFiltered: number; note: string; items: { name: string; email: string }[] } } };
+      expect(res.status).toBe(200);
+      expect(json.data.contacts.returned).toBe(3);
+      expect(json.data.contacts.items[0]?.email).toMatch(/@/);
+      expect(json.data.contacts.note).toMatch(/^\d+ record\(s\) hidden by consent/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }, 90_000);
+});

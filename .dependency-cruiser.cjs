@@ -1,0 +1,25 @@
+/** Import rules: no cycles, and layers import one way (lib → config/db → services → graphql → server → mcp). */
+const layer = (from, forbidden) => ({
+  name: `${from}-imports-one-way`,
+  severity: 'error',
+  comment: `src/${from} may not import from ${forbidden.join(', ')}`,
+  from: { path: `^src/${from}/` },
+  to: { path: `^src/(${forbidden.join('|')})/` },
+});
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    layer('lib', ['config', 'db', 'services', 'graphql', 'server', 'mcp', 'cli']),
+    layer('db', ['services', 'graphql', 'server', 'mcp', 'cli']),
+    layer('services', ['graphql', 'server', 'mcp', 'cli']),
+    layer('graphql', ['server', 'mcp', 'cli']),
+    layer('server', ['mcp', 'cli']),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(node_modules|migrations|schema)/' },
+  },
+};

@@ -1,4 +1,5 @@
 
+import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
@@ -115,6 +116,8 @@ export const accounts = pgTable(
     industry: text('industry'),
     ownerId: uuid('owner_id').references(() => users.id, { onDelete: 'set null' }),
     employeeCount: integer('employee_count'),
+    /** Maintained by database triggers from consent_subjects; never written by the application. */
+    consentHidden: boolean('consent_hidden').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -122,6 +125,7 @@ export const accounts = pgTable(
     index('accounts_tenant_id_idx').on(t.tenantId, t.id),
     index('accounts_tenant_domain_idx').on(t.tenantId, t.domain),
     index('accounts_tenant_owner_idx').on(t.tenantId, t.ownerId),
+    index('accounts_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
   ],
 );
 
@@ -140,6 +144,8 @@ export const contacts = pgTable(
     pii: bytea('pii'),
     keyVersion: integer('key_version'),
     emailIndex: text('email_index'),
+    /** Maintained by database triggers from consent_subjects; never written by the application. */
+    consentHidden: boolean('consent_hidden').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -147,6 +153,7 @@ export const contacts = pgTable(
     index('contacts_tenant_id_idx').on(t.tenantId, t.id),
     index('contacts_tenant_email_idx').on(t.tenantId, t.emailIndex),
     index('contacts_tenant_account_idx').on(t.tenantId, t.accountId),
+    index('contacts_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
   ],
 );
 
@@ -162,6 +169,8 @@ export const deals = pgTable(
     amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
     probability: integer('probability').notNull(),
     closeDate: date('close_date', { mode: 'string' }),
+    /** Maintained by database triggers from consent_subjects; never written by the application. */
+    consentHidden: boolean('consent_hidden').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -169,6 +178,7 @@ export const deals = pgTable(
     index('deals_tenant_id_idx').on(t.tenantId, t.id),
     index('deals_tenant_account_idx').on(t.tenantId, t.accountId),
     index('deals_tenant_stage_idx').on(t.tenantId, t.stage),
+    index('deals_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
   ],
 );
 
@@ -228,6 +238,17 @@ export const consentEvents = pgTable(
   (t) => [index('consent_events_subject_idx').on(t.tenantId, t.subjectId, t.createdAt)],
 );
 
+/** Records hidden by consent per tenant and list (`accounts`, `contacts`, `deals`); maintained by triggers. */
+export const consentCounts = pgTable(
+  'consent_counts',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    list: text('list').notNull(),
+    hidden: bigint('hidden', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.list] })],
+);
+
 /** Versioned per-tenant data keys, each wrapped by the tenant's key-encryption key. */
 export const tenantKeys = pgTable(
   'tenant_keys',
@@ -267,6 +288,28 @@ export const auditLog = pgTable(
     rowHash: text('row_hash').notNull(),
   },
   (t) => [uniqueIndex('audit_log_tenant_seq_idx').on(t.tenantId, t.seq)],
+);
+
+/** The head of each tenant's audit hash chain; its row lock serialises appends. */
+export const auditHeads = pgTable('audit_heads', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  headHash: text('head_hash').notNull(),
+});
+
+/** Stored results of mutations sent with an `Idempotency-Key`, so a retry is neither applied nor charged twice. */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    response: jsonb('response').$type<Record<string, unknown>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
 );
 
 /** Refusals before a tenant is known (no or bad credentials, foreign Origin, unknown tenant). */
@@ -311,5 +354,8 @@ export const tenantTables = [
   'tenant_keys',
   'audit_log',
   'usage_ledger',
+  'consent_counts',
+  'audit_heads',
+  'idempotency_keys',
 ] as const;
 

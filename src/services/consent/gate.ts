@@ -1,22 +1,37 @@
-import { and, eq, isNotNull, isNull, ne, or, type SQL } from 'drizzle-orm';
-import { alias, type AnyPgColumn } from 'drizzle-orm/pg-core';
-import { consentSubjects } from '../../db/schema';
+import { and, count, eq, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { consentCounts } from '../../db/schema';
+import type { ServiceContext } from '../context';
 
-export type ConsentAlias = ReturnType<typeof consentAlias>;
+/** The lists the consent gate reports on; each table carries a trigger-maintained `consent_hidden` flag. */
+export type GatedList = 'accounts' | 'contacts' | 'deals';
 
-/** A fresh alias of consent_subjects for one join. */
-export const consentAlias = (name: string) => alias(consentSubjects, name);
+type GatedTable = PgTable & { consentHidden: PgColumn; tenantId: PgColumn };
 
-/** Join condition tying a record's subject column to its consent row (kind `email` or `domain`). */
-export const consentJoin = (
-  cs: ConsentAlias,
-  tenantColumn: AnyPgColumn,
-  subjectColumn: AnyPgColumn,
-  kind: 'email' | 'domain',
-): SQL => and(eq(cs.tenantId, tenantColumn), eq(cs.kind, kind), eq(cs.subjectKey, subjectColumn)) as SQL;
+/** The record passes the consent gate. */
+export const consentVisible = (table: GatedTable): SQL => eq(table.consentHidden, false);
 
-/** The record is consented: no consent row, or one that grants. */
-export const consentVisible = (cs: ConsentAlias): SQL => or(isNull(cs.status), eq(cs.status, 'granted')) as SQL;
-
-/** The record is hidden by consent: suppressed, withdrawn or erased. */
-export const consentHidden = (cs: ConsentAlias): SQL => and(isNotNull(cs.status), ne(cs.status, 'granted')) as SQL;
+/**
+ * How many records matching `where` consent hid, across the whole result. Without filters this is
+ * the tenant's maintained total (constant time); with filters it counts the hidden matches only.
+ */
+export async function consentHiddenCount(
+  ctx: ServiceContext,
+  list: GatedList,
+  table: GatedTable,
+  where: SQL | undefined,
+  filtered: boolean,
+): Promise<number> {
+  if (!filtered) {
+    const [row] = await ctx.tx
+      .select({ n: consentCounts.hidden })
+      .from(consentCounts)
+      .where(and(eq(consentCounts.tenantId, ctx.principal.tenantId), eq(consentCounts.list, list)));
+    return Math.max(0, row?.n ?? 0);
+  }
+  const [row] = await ctx.tx
+    .select({ n: count() })
+    .from(table)
+    .where(and(where, eq(table.consentHidden, true)));
+  return row?.n ?? 0;
+}

@@ -1,9 +1,9 @@
-import { and, asc, count, eq, gt, ilike, or, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, or, type SQL } from 'drizzle-orm';
 import { accounts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { consentAlias, consentHidden, consentJoin, consentVisible } from '../consent/gate';
+import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseDomain, optionalText, requiredText } from './validate';
 
@@ -35,7 +35,6 @@ export interface AccountInput {
 }
 
 const LIST = 'accounts';
-const cs = consentAlias('account_consent');
 
 const columns = {
   id: accounts.id,
@@ -49,10 +48,11 @@ const columns = {
   updatedAt: accounts.updatedAt,
 };
 
-function filterSql(ctx: ServiceContext, filter: AccountFilter): SQL | undefined {
+function filterSql(ctx: ServiceContext, filter: AccountFilter): { where: SQL | undefined; filtered: boolean } {
   const search = searchText(filter.search);
   const ownerId = optionalId(filter.ownerId, 'ownerId');
-  return and(
+  const filtered = Boolean(search || filter.industry || filter.domain || ownerId);
+  const where = and(
     eq(accounts.tenantId, ctx.principal.tenantId),
     search
       ? or(ilike(accounts.name, likePattern(search)), ilike(accounts.domain, likePattern(search)), ilike(accounts.industry, likePattern(search)))
@@ -61,26 +61,22 @@ function filterSql(ctx: ServiceContext, filter: AccountFilter): SQL | undefined 
     filter.domain ? eq(accounts.domain, filter.domain.trim().toLowerCase()) : undefined,
     ownerId ? eq(accounts.ownerId, ownerId) : undefined,
   );
+  return { where, filtered };
 }
 
 export async function listAccounts(ctx: ServiceContext, filter: AccountFilter, page: PageArgs): Promise<ListResult<AccountRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const where = filterSql(ctx, filter);
+  const { where, filtered } = filterSql(ctx, filter);
   const rows = await ctx.tx
     .select(columns)
     .from(accounts)
-    .leftJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
     .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(where, consentVisible(cs), after ? gt(accounts.id, after) : undefined))
+    .where(and(where, consentVisible(accounts), after ? gt(accounts.id, after) : undefined))
     .orderBy(asc(accounts.id))
     .limit(size + 1);
-  const [hidden] = await ctx.tx
-    .select({ n: count() })
-    .from(accounts)
-    .innerJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
-    .where(and(where, consentHidden(cs)));
-  return toPage(ctx, LIST, rows, size, hidden?.n ?? 0);
+  const hidden = await consentHiddenCount(ctx, LIST, accounts, where, filtered);
+  return toPage(ctx, LIST, rows, size, hidden);
 }
 
 /** One account by id; null when it does not exist, belongs to another tenant, or is hidden by consent. */
@@ -89,9 +85,8 @@ export async function getAccount(ctx: ServiceContext, id: string): Promise<Accou
   const [row] = await ctx.tx
     .select(columns)
     .from(accounts)
-    .leftJoin(cs, consentJoin(cs, accounts.tenantId, accounts.domain, 'domain'))
     .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id), consentVisible(cs)))
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id), consentVisible(accounts)))
     .limit(1);
   return row ?? null;
 }

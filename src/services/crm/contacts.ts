@@ -1,9 +1,9 @@
-import { and, asc, count, eq, gt, ilike, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
 import { accounts, contacts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { consentAlias, consentHidden, consentJoin, consentVisible } from '../consent/gate';
+import { consentHiddenCount, consentVisible } from '../consent/gate';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseEmail, normalisePhone, optionalText, requiredText } from './validate';
@@ -47,7 +47,6 @@ export interface ContactInput {
 const LIST = 'contacts';
 const TABLE = 'contacts';
 const FIELD = 'pii';
-const cs = consentAlias('contact_consent');
 
 const columns = {
   id: contacts.id,
@@ -66,7 +65,7 @@ export const emailIndex = (ctx: Pick<ServiceContext, 'keys'>, key: TenantKey, em
   ctx.keys.blindIndex(key, 'email', email);
 
 
-async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<SQL | undefined> {
+async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean }> {
   const search = searchText(filter.search);
   const accountId = optionalId(filter.accountId, 'accountId');
   const ownerId = optionalId(filter.ownerId, 'ownerId');
@@ -75,43 +74,39 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<SQ
     const key = await ctx.keys.active(ctx.tx, ctx.principal.tenantId);
     index = emailIndex(ctx, key, normaliseEmail(filter.email));
   }
-  return and(
+  const where = and(
     eq(contacts.tenantId, ctx.principal.tenantId),
     search ? ilike(contacts.title, likePattern(search)) : undefined,
     index ? eq(contacts.emailIndex, index) : undefined,
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
+  return { where, filtered: Boolean(search || index || accountId || ownerId) };
 }
 
 const selectVisible = (ctx: ServiceContext) =>
   ctx.tx
     .select(columns)
     .from(contacts)
-    .leftJoin(cs, consentJoin(cs, contacts.tenantId, contacts.emailIndex, 'email'))
     .leftJoin(accounts, eq(accounts.id, contacts.accountId))
     .leftJoin(users, eq(users.id, contacts.ownerId));
 
 export async function listContacts(ctx: ServiceContext, filter: ContactFilter, page: PageArgs): Promise<ListResult<ContactRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const where = await filterSql(ctx, filter);
+  const { where, filtered } = await filterSql(ctx, filter);
   const rows = await selectVisible(ctx)
-    .where(and(where, consentVisible(cs), after ? gt(contacts.id, after) : undefined))
+    .where(and(where, consentVisible(contacts), after ? gt(contacts.id, after) : undefined))
     .orderBy(asc(contacts.id))
     .limit(size + 1);
-  const [hidden] = await ctx.tx
-    .select({ n: count() })
-    .from(contacts)
-    .innerJoin(cs, consentJoin(cs, contacts.tenantId, contacts.emailIndex, 'email'))
-    .where(and(where, consentHidden(cs)));
-  return toPage(ctx, LIST, rows, size, hidden?.n ?? 0);
+  const hidden = await consentHiddenCount(ctx, LIST, contacts, where, filtered);
+  return toPage(ctx, LIST, rows, size, hidden);
 }
 
 export async function getContact(ctx: ServiceContext, id: string): Promise<ContactRecord | null> {
   requireId(id);
   const [row] = await selectVisible(ctx)
-    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id), consentVisible(cs)))
+    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id), consentVisible(contacts)))
     .limit(1);
   return row ?? null;
 }

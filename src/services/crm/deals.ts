@@ -1,9 +1,9 @@
-import { and, asc, count, eq, gt, ilike, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
 import { accounts, deals, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { consentAlias, consentHidden, consentJoin, consentVisible } from '../consent/gate';
+import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, requiredText } from './validate';
 
@@ -54,8 +54,6 @@ export interface DealInput {
 }
 
 const LIST = 'deals';
-export const dealConsent = consentAlias('deal_consent');
-const cs = dealConsent;
 
 const columns = {
   id: deals.id,
@@ -72,20 +70,18 @@ const columns = {
   updatedAt: deals.updatedAt,
 };
 
-/** Deals joined to their account and the account domain's consent row. */
-export const dealConsentJoin = () => consentJoin(cs, accounts.tenantId, accounts.domain, 'domain');
-
-export function dealFilterSql(ctx: ServiceContext, filter: DealFilter): SQL | undefined {
+export function dealFilterSql(ctx: ServiceContext, filter: DealFilter): { where: SQL | undefined; filtered: boolean } {
   const search = searchText(filter.search);
   const ownerId = optionalId(filter.ownerId, 'ownerId');
   const accountId = optionalId(filter.accountId, 'accountId');
-  return and(
+  const where = and(
     eq(deals.tenantId, ctx.principal.tenantId),
     search ? ilike(deals.name, likePattern(search)) : undefined,
     filter.stage ? eq(deals.stage, filter.stage) : undefined,
     ownerId ? eq(deals.ownerId, ownerId) : undefined,
     accountId ? eq(deals.accountId, accountId) : undefined,
   );
+  return { where, filtered: Boolean(search || filter.stage || ownerId || accountId) };
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -93,30 +89,24 @@ const selectVisible = (ctx: ServiceContext) =>
     .select(columns)
     .from(deals)
     .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .leftJoin(cs, dealConsentJoin())
     .leftJoin(users, eq(users.id, deals.ownerId));
 
 export async function listDeals(ctx: ServiceContext, filter: DealFilter, page: PageArgs): Promise<ListResult<DealRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const where = dealFilterSql(ctx, filter);
+  const { where, filtered } = dealFilterSql(ctx, filter);
   const rows = await selectVisible(ctx)
-    .where(and(where, consentVisible(cs), after ? gt(deals.id, after) : undefined))
+    .where(and(where, consentVisible(deals), after ? gt(deals.id, after) : undefined))
     .orderBy(asc(deals.id))
     .limit(size + 1);
-  const [hidden] = await ctx.tx
-    .select({ n: count() })
-    .from(deals)
-    .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .innerJoin(cs, dealConsentJoin())
-    .where(and(where, consentHidden(cs)));
-  return toPage(ctx, LIST, rows, size, hidden?.n ?? 0);
+  const hidden = await consentHiddenCount(ctx, LIST, deals, where, filtered);
+  return toPage(ctx, LIST, rows, size, hidden);
 }
 
 export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRecord | null> {
   requireId(id);
   const [row] = await selectVisible(ctx)
-    .where(and(eq(deals.tenantId, ctx.principal.tenantId), eq(deals.id, id), consentVisible(cs)))
+    .where(and(eq(deals.tenantId, ctx.principal.tenantId), eq(deals.id, id), consentVisible(deals)))
     .limit(1);
   return row ?? null;
 }

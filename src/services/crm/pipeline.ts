@@ -1,9 +1,9 @@
 import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accounts, deals } from '../../db/schema';
 import type { ServiceContext } from '../context';
-import { consentHidden, consentVisible } from '../consent/gate';
+import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { consentNote, optionalId } from './paging';
-import { DEAL_STAGES, OPEN_STAGES, dealConsent, dealConsentJoin, type DealStage } from './deals';
+import { DEAL_STAGES, OPEN_STAGES, type DealStage } from './deals';
 
 export interface StageHealth {
   stage: DealStage;
@@ -40,7 +40,6 @@ const TOP_DEALS = 5;
 /** Pipeline aggregates over consented deals only; says how many deals consent excluded. */
 export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: string | null | undefined }): Promise<PipelineHealth> {
   const ownerId = optionalId(filter.ownerId, 'ownerId');
-  const cs = dealConsent;
   const where = and(eq(deals.tenantId, ctx.principal.tenantId), ownerId ? eq(deals.ownerId, ownerId) : undefined);
   const stageRows = await ctx.tx
     .select({
@@ -50,16 +49,9 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
       weightedValueCents: sql<string>`coalesce(round(sum(${deals.amountCents} * ${deals.probability}) / 100.0), 0)`,
     })
     .from(deals)
-    .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .leftJoin(cs, dealConsentJoin())
-    .where(and(where, consentVisible(cs)))
+    .where(and(where, consentVisible(deals)))
     .groupBy(deals.stage);
-  const [hidden] = await ctx.tx
-    .select({ n: count() })
-    .from(deals)
-    .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .innerJoin(cs, dealConsentJoin())
-    .where(and(where, consentHidden(cs)));
+  const hidden = await consentHiddenCount(ctx, 'deals', deals, where, Boolean(ownerId));
   const top = await ctx.tx
     .select({
       id: deals.id,
@@ -71,8 +63,7 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
     })
     .from(deals)
     .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .leftJoin(cs, dealConsentJoin())
-    .where(and(where, consentVisible(cs), inArray(deals.stage, [...OPEN_STAGES])))
+    .where(and(where, consentVisible(deals), inArray(deals.stage, [...OPEN_STAGES])))
     .orderBy(desc(deals.amountCents), deals.id)
     .limit(TOP_DEALS);
 
@@ -88,7 +79,7 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
   const open = byStage.filter((s) => OPEN_STAGES.includes(s.stage));
   const won = byStage.find((s) => s.stage === 'closed_won')?.count ?? 0;
   const lost = byStage.find((s) => s.stage === 'closed_lost')?.count ?? 0;
-  const consentFiltered = hidden?.n ?? 0;
+  const consentFiltered = hidden;
   return {
     openValueCents: open.reduce((sum, s) => sum + s.valueCents, 0),
     weightedValueCents: open.reduce((sum, s) => sum + s.weightedValueCents, 0),

@@ -46,6 +46,8 @@ const schema = z.object({
   ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL'),
+  PACT_RATE_LIMIT_TENANT_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
+  PACT_RATE_LIMIT_OPERATION_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -67,6 +69,8 @@ export interface Config {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   logLevel: string;
+  /** Sliding-window limits per tenant (all calls) and per tenant and operation. */
+  limits: { tenantPerMin: number; operationPerMin: number };
 }
 
 /** A configuration problem, reported as one line at start. */
@@ -114,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
     logLevel: e.LOG_LEVEL,
+    limits: { tenantPerMin: e.PACT_RATE_LIMIT_TENANT_PER_MIN, operationPerMin: e.PACT_RATE_LIMIT_OPERATION_PER_MIN },
   };
 }

@@ -95,8 +95,11 @@ function build(
 ): Database {
   const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> =>
     db.transaction(async (tx) => {
-      await tx.execute(sql.raw(`set local role ${APP_ROLE}`));
-      if (tenantId !== null) await tx.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);
+      await tx.execute(
+        tenantId === null
+          ? sql`select set_config('role', ${APP_ROLE}, true)`
+          : sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`,
+      );
       return fn(tx as unknown as Db);
     });
   return {

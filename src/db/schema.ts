@@ -357,5 +357,63 @@ export const tenantTables = [
   'consent_counts',
   'audit_heads',
   'idempotency_keys',
+  'contact_search_tokens',
+  'tenant_key_material',
+  'tenant_key_rotations',
 ] as const;
 
+/**
+ * Per-tenant HMAC tokens (blind index, kind `tok`) of the lowercase words of a contact's name and
+ * e-mail; `piiSearch` matches contacts holding every token of the query. Deleted with the contact.
+ */
+export const contactSearchTokens = pgTable(
+  'contact_search_tokens',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').notNull().references(() => contacts.id, { onDelete: 'cascade' }),
+    token: text('token').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.token, t.contactId] }), index('contact_search_tokens_contact_idx').on(t.contactId)],
+);
+
+/**
+ * A tenant's own key material (BYOK), used as its key-encryption key. Stored only wrapped by the
+ * local/KMS provider; `wrapped_material` is destroyed (null) when the tenant revokes its key.
+ */
+export const tenantKeyMaterial = pgTable('tenant_key_material', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  provider: text('provider').notNull(),
+  wrappedMaterial: bytea('wrapped_material'),
+  status: text('status', { enum: ['active', 'revoked'] }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * Key rotations: the target version and how far re-encryption got (`cursor`, the last contact id
+ * done), so a killed rotation resumes where it stopped. At most one is `running` per tenant.
+ */
+export const tenantKeyRotations = pgTable(
+  'tenant_key_rotations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    targetVersion: integer('target_version').notNull(),
+    reason: text('reason', { enum: ['requested', 'threshold'] }).notNull(),
+    status: text('status', { enum: ['running', 'done', 'superseded', 'aborted'] }).notNull(),
+    cursor: uuid('cursor'),
+    reencrypted: bigint('reencrypted', { mode: 'number' }).notNull().default(0),
+    /** Rows of the current pass whose ciphertext did not open (tampered); left under their version. */
+    unreadable: bigint('unreadable', { mode: 'number' }).notNull().default(0),
+    batches: integer('batches').notNull().default(0),
+    startedAt: ts('started_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    index('tenant_key_rotations_tenant_idx').on(t.tenantId, t.startedAt),
+    uniqueIndex('tenant_key_rotations_running_idx').on(t.tenantId).where(sql`status = 'running'`),
+  ],
+);

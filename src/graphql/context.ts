@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { PactError, ErrorCode } from '../lib/errors';
+import type { Call } from '../services/audit/call';
 import type { Principal } from '../services/auth/principal';
 import type { ServiceContext } from '../services/context';
 import type { Services } from '../services/index';
@@ -8,6 +9,8 @@ import type { Services } from '../services/index';
 export interface GraphQLContext {
   principal: Principal;
   services: Services;
+  /** The call being served: audit, cost and limits are accounted on it. */
+  call: Call;
   tx?: Db;
 }
 
@@ -18,7 +21,14 @@ export function svc(ctx: GraphQLContext): ServiceContext {
   let existing = serviceContexts.get(ctx);
   if (!existing) {
     if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
-    existing = { principal: ctx.principal, tx: ctx.tx, database: ctx.services.database, keys: ctx.services.keys, cursors: ctx.services.cursors };
+    existing = {
+      principal: ctx.principal,
+      tx: ctx.tx,
+      database: ctx.services.database,
+      keys: ctx.services.keys,
+      cursors: ctx.services.cursors,
+      metrics: ctx.call.metrics,
+    };
     serviceContexts.set(ctx, existing);
   }
   return existing;

@@ -1,3 +1,4 @@
+import { specifiedDirectives } from 'graphql';
 import { builder } from './builder';
 import { guardDirectives } from './plugins/guards';
 import './types/account';
@@ -7,7 +8,8 @@ import './types/activity';
 import './types/pipeline';
 import './types/consent';
 import './types/api-key';
+import './types/tenant-key';
 import './types/viewer';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
-export const schema = builder.toSchema({ directives: guardDirectives, sortSchema: true });
+export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

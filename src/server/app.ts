@@ -1,19 +1,23 @@
 import { createServerAdapter } from '@whatwg-node/server';
 import { z } from 'zod';
 import { isPactError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
 import { clientIp, credentialsOf } from './credentials';
-import { createPactYoga, type PactYoga } from './yoga';
+import { createPactYoga, type PactYoga, type YogaOptions } from './yoga';
 
 export interface AppOptions {
   services: Services;
-  logger: Logger;
   publicUrl: string;
   /** Serve GraphiQL at /graphql (development). */
   graphiql?: boolean;
+  /** Production hardening (no introspection or suggestions for API keys). */
+  production?: boolean;
+  /** Browser origins allowed to call the API with credentials. */
+  allowedOrigins?: string[];
+  /** Query-limit overrides (tests). */
+  hardening?: YogaOptions['hardening'];
   /** Mark the session cookie Secure (https deployments). */
   secureCookies?: boolean;
 }
@@ -40,8 +44,15 @@ const SignIn = z.object({
 
 /** The HTTP application: `/graphql`, `/auth/sign-in`, `/auth/sign-out`, `/healthz`. */
 export function createApp(options: AppOptions): PactApp {
-  const { services, logger } = options;
-  const yoga = createPactYoga({ services, logger, graphiql: options.graphiql ?? false });
+  const { services } = options;
+  const logger = services.logger;
+  const yoga = createPactYoga({
+    services,
+    graphiql: options.graphiql ?? false,
+    production: options.production ?? false,
+    allowedOrigins: options.allowedOrigins ?? [],
+    ...(options.hardening ? { hardening: options.hardening } : {}),
+  });
   const cookieFlags = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
 
   const signIn = async (request: Request): Promise<Response> => {

@@ -146,16 +146,17 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       logger.warn('PACT_MASTER_KEY is not set: generated one into the data directory; set it explicitly for every instance.');
     }
     const masterKey = config.masterKey ?? (fromDir as { key: Buffer }).key;
-    const services = createServices({ database, masterKey });
+    const services = createServices({ database, masterKey, logger, redisUrl: config.redisUrl, limits: config.limits });
     const seeded = (options.seed ?? true) && (await isEmpty(database));
     if (seeded) await seedDemo(database, services.keys);
     await verifyMasterKey(database, services);
     const demoKey = options.seed === false ? null : await mintDemoKey(database, services);
     const app = createApp({
       services,
-      logger,
       publicUrl: config.publicUrl,
       graphiql: config.env !== 'production',
+      production: config.env === 'production',
+      allowedOrigins: config.allowedOrigins,
       secureCookies: config.publicUrl.startsWith('https:'),
     });
     handler = app.handler;
@@ -175,6 +176,7 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
         closed = true;
         await new Promise<void>((r) => server.close(() => r()));
         server.closeAllConnections();
+        await services.close();
         await database.close();
         release();
       },

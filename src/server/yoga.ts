@@ -2,25 +2,30 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
 import { schema } from '../graphql/schema';
-import { ErrorCode, PactError, isPactError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
+import { ErrorCode, PactError } from '../lib/errors';
 import type { Services } from '../services/index';
-import { recordSecurityEvent } from '../services/security-events';
-import { clientIp, credentialsOf } from './credentials';
-import { useTenantTransaction } from './plugins/use-tenant-transaction';
+import { callOf, useAuthentication } from './plugins/use-authentication';
+import { useGuarantees } from './plugins/use-guarantees';
+import { useHardening, type HardeningOptions } from './plugins/use-hardening';
 
 export interface YogaOptions {
   services: Services;
-  logger: Logger;
   /** Serve GraphiQL (development only). */
   graphiql?: boolean;
+  /** Production hardening: no introspection or suggestions for API keys. */
+  production?: boolean;
+  /** Browser origins allowed to call /graphql with credentials (CORS); none by default. */
+  allowedOrigins?: string[];
+  /** Overrides of the query limits (depth, aliases, directives, tokens, cost). */
+  hardening?: Partial<Omit<HardeningOptions, 'production'>>;
 }
 
 export type PactYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-/** The GraphQL server every path enters: authentication, tenant transaction, guards. */
+/** The GraphQL server every path enters: authentication, hardening, then the guarded execution. */
 export function createPactYoga(options: YogaOptions): PactYoga {
-  const { services, logger } = options;
+  const { services } = options;
+  const logger = services.logger;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -28,6 +33,7 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     landingPage: false,
     logging: logger,
     batching: false,
+    cors: options.allowedOrigins?.length ? { origin: options.allowedOrigins, credentials: true } : false,
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : error;
@@ -36,25 +42,14 @@ export function createPactYoga(options: YogaOptions): PactYoga {
         return new PactError(ErrorCode.Internal, message);
       },
     },
-    context: async ({ request }) => {
-      const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
-      try {
-        const principal = await services.auth.authenticate(credentialsOf(request), path);
-        return { principal, services };
-      } catch (error) {
-        if (isPactError(error)) {
-          await recordSecurityEvent(services.database, logger, {
-            kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
-            path,
-            ip: clientIp(request),
-            userAgent: request.headers.get('user-agent'),
-            tenantHint: request.headers.get('x-tenant-id'),
-            detail: { code: error.code, reason: error.extensions.reason ?? null },
-          });
-        }
-        throw error;
-      }
+    context: ({ request }) => {
+      const call = callOf(request);
+      return { principal: call.principal, services, call };
     },
-    plugins: [useTenantTransaction()],
+    plugins: [
+      useAuthentication(services),
+      ...useHardening({ production: options.production ?? false, ...options.hardening }),
+      useGuarantees(),
+    ],
   });
 }

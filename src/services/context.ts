@@ -1,5 +1,6 @@
 import type { Database, Db } from '../db/client';
 import type { CursorCodec } from '../lib/cursor';
+import type { CallMetrics } from './audit/call';
 import type { Principal } from './auth/principal';
 import type { KeyService } from './keys/tenant-keys';
 
@@ -11,4 +12,13 @@ export interface ServiceContext {
   database: Database;
   keys: KeyService;
   cursors: CursorCodec;
+  /** The running call's counters (result count, consent-hidden count) for its audit row. */
+  metrics?: CallMetrics;
+}
+
+/** Reports records returned and records hidden by consent to the running call. */
+export function record(ctx: ServiceContext, returned: number, hidden = 0): void {
+  if (!ctx.metrics) return;
+  ctx.metrics.resultCount += returned;
+  ctx.metrics.consentHidden += hidden;
 }

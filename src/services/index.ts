@@ -1,9 +1,14 @@
 import type { Database } from '../db/client';
 import { createCursorCodec, type CursorCodec } from '../lib/cursor';
 import { deriveKey } from '../lib/crypto';
+import type { Logger } from '../lib/logger';
+import { createAuditService, type AuditService } from './audit/audit-log';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { createLocalKeyProvider, type KeyProvider } from './keys/key-provider';
 import { createKeyService, type KeyService } from './keys/tenant-keys';
+import { createMemoryWindowStore } from './limits/memory-store';
+import { DEFAULT_LIMITS, type LimitPolicy, type WindowStore } from './limits/policy';
+import { createRedisWindowStore } from './limits/redis-store';
 
 /** The long-lived service objects one server instance shares across requests. */
 export interface Services {
@@ -11,22 +16,39 @@ export interface Services {
   keys: KeyService;
   cursors: CursorCodec;
   auth: Authenticator;
+  audit: AuditService;
+  limiter: WindowStore;
+  limits: LimitPolicy;
+  logger: Logger;
+  close(): Promise<void>;
 }
 
 export interface ServicesOptions {
   database: Database;
-  /** The local key provider's master key (`PACT_MASTER_KEY`). */
+  /** The local key provider's master key (`PACT_MASTER_KEY`); also keys cursors and audit digests. */
   masterKey: Buffer;
+  logger: Logger;
   /** Overrides the local provider (an external KMS). */
   keyProvider?: KeyProvider;
+  /** Keeps rate-limit windows in Redis (shared by every instance) instead of this process. */
+  redisUrl?: string | undefined;
+  limits?: Partial<LimitPolicy>;
 }
 
 export function createServices(options: ServicesOptions): Services {
   const provider = options.keyProvider ?? createLocalKeyProvider(options.masterKey);
+  const limiter = options.redisUrl
+    ? createRedisWindowStore({ url: options.redisUrl, logger: options.logger })
+    : createMemoryWindowStore();
   return {
     database: options.database,
     keys: createKeyService(provider),
     cursors: createCursorCodec(deriveKey(options.masterKey, 'pact/cursor')),
     auth: createAuthenticator(options.database),
+    audit: createAuditService(options.masterKey),
+    limiter,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    logger: options.logger,
+    close: () => limiter.close(),
   };
 }

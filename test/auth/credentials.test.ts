@@ -23,7 +23,7 @@ describe('sign-in', () => {
     expect(cookie).toMatch(/^pact_session=pact_sess_[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax/);
     expect(((await browser.json()) as { token?: string }).token).toBeUndefined();
     const viaCookie = await pact.gql('{ viewer { role tenantSlug } }', {}, { cookie: cookie.split(';')[0] ?? '' });
-    expect(viaCookie.body).toEqual({ data: { viewer: { role: 'manager', tenantSlug: 'demo' } } });
+    expect(viaCookie.body.data).toEqual({ viewer: { role: 'manager', tenantSlug: 'demo' } });
 
     const token = await pact.signIn('member@pact.demo');
     expect(token).toMatch(/^pact_sess_/);
@@ -65,9 +65,9 @@ describe('sign-in', () => {
     expect(none.status).toBe(400);
     expect(none.body.errors?.[0]?.extensions).toMatchObject({ code: 'TENANT_REQUIRED', tenants: expect.arrayContaining(['demo', 'globex']) });
     const demo = await pact.gql('{ viewer { tenantSlug role } }', {}, { token, tenant: 'demo' });
-    expect(demo.body).toEqual({ data: { viewer: { tenantSlug: 'demo', role: 'owner' } } });
+    expect(demo.body.data).toEqual({ viewer: { tenantSlug: 'demo', role: 'owner' } });
     const globex = await pact.gql('{ viewer { tenantSlug role } }', {}, { token, tenant: pact.seed.secondTenantId });
-    expect(globex.body).toEqual({ data: { viewer: { tenantSlug: 'globex', role: 'admin' } } });
+    expect(globex.body.data).toEqual({ viewer: { tenantSlug: 'globex', role: 'admin' } });
     const unknown = await pact.gql('{ viewer { tenantSlug } }', {}, { token, tenant: 'initech' });
     expect(unknown.status).toBe(403);
     expect(unknown.body.errors?.[0]?.extensions?.code).toBe('UNKNOWN_TENANT');
@@ -115,7 +115,7 @@ describe('API keys', () => {
     expect(stored[0]?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored)).not.toContain(created?.secret);
     const viewer = await pact.gql('{ viewer { role scopes userId } }', {}, { token: created?.secret });
-    expect(viewer.body).toEqual({ data: { viewer: { role: 'api', scopes: ['read:accounts', 'read:deals'], userId: null } } });
+    expect(viewer.body.data).toEqual({ viewer: { role: 'api', scopes: ['read:accounts', 'read:deals'], userId: null } });
     const listed = await pact.gql<{ apiKeys: Record<string, unknown>[] }>('{ apiKeys { id name scopes } }', {}, { token: owner });
     expect(listed.body.data?.apiKeys.find((k) => k.id === created?.apiKey.id)).toEqual({ id: created?.apiKey.id, name: 'ci', scopes: ['read:deals', 'read:accounts'] });
     expect(JSON.stringify(listed.body)).not.toContain('pact_live_');

@@ -3,10 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../src/db/client';
-import { createLogger } from '../../src/lib/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 import { createServices, type Services } from '../../src/services/index';
+import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
-import { createApp } from '../../src/server/app';
+import { createApp, type AppOptions } from '../../src/server/app';
 import { freshDatabase } from './database';
 
 /** Small seed with known consent numbers; tests count the rest from the database. */
@@ -57,14 +58,30 @@ export interface TestPact {
   close(): Promise<void>;
 }
 
-export async function startTestPact(): Promise<TestPact> {
-  const fresh = await freshDatabase();
-  const { database } = fresh;
-  const masterKey = randomBytes(32);
-  const services = createServices({ database, masterKey });
-  const seed = await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE });
-  const logger = createLogger({ level: 'silent' });
-  const app = createApp({ services, logger, publicUrl: 'http://127.0.0.1' });
+export interface TestPactOptions {
+  limits?: Partial<LimitPolicy>;
+  redisUrl?: string;
+  production?: boolean;
+  hardening?: AppOptions['hardening'];
+  /** Where the server logs (silent by default). */
+  logger?: Logger;
+  /** Share another test server's database (a second instance). */
+  database?: { database: Database; masterKey: Buffer; seed: SeedResult };
+}
+
+export async function startTestPact(options: TestPactOptions = {}): Promise<TestPact> {
+  const fresh = options.database ? null : await freshDatabase();
+  const database = options.database?.database ?? (fresh as NonNullable<typeof fresh>).database;
+  const masterKey = options.database?.masterKey ?? randomBytes(32);
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits });
+  const seed = options.database?.seed ?? (await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE }));
+  const app = createApp({
+    services,
+    publicUrl: 'http://127.0.0.1',
+    production: options.production ?? false,
+    ...(options.hardening ? { hardening: options.hardening } : {}),
+  });
   const server: Server = createServer(app.handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -113,7 +130,8 @@ export async function startTestPact(): Promise<TestPact> {
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
-      await fresh.drop();
+      await services.close();
+      if (fresh) await fresh.drop();
     },
   };
 }

@@ -105,6 +105,35 @@ describe('start', () => {
     }
   }, 120_000);
 
+  it('`npm run audit:verify` confirms every chain, and names the first broken link after tampering', async () => {
+    const run = () =>
+      new Promise<{ code: number | null; out: string }>((resolveRun) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/verify-audit.ts'], {
+          cwd: new URL('../..', import.meta.url),
+          env: { ...process.env, PACT_DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: pg?.url ?? '' },
+        });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+        child.on('exit', (code) => resolveRun({ code, out }));
+      });
+    const good = await run();
+    expect(good.out).toMatch(/✓ demo: \d+ audit row\(s\), chain intact/);
+    expect(good.code).toBe(0);
+    const { openDatabase } = await import('../../src/db/client');
+    const { sql } = await import('drizzle-orm');
+    const db = await openDatabase(pg?.url ? { url: pg.url } : { dataDir: join(dir, 'pgdata') });
+    await db.withSystem(async (tx) => {
+      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
+      await tx.execute(sql`update audit_log set latency_ms = latency_ms + 1 where seq = 1`);
+      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
+    });
+    await db.close();
+    const bad = await run();
+    expect(bad.out).toMatch(/✗ demo: chain broken at seq 1 \(row [0-9a-f-]+\): row content does not match its hash/);
+    expect(bad.code).toBe(1);
+  }, 60_000);
+
   it('refuses a port in use with a one-line StartError', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

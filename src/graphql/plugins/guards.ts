@@ -4,7 +4,15 @@ import SchemaBuilder, {
   type PothosTypeConfig,
   type SchemaTypes,
 } from '@pothos/core';
-import { GraphQLDirective, GraphQLNonNull, GraphQLString, DirectiveLocation, type GraphQLFieldResolver } from 'graphql';
+import {
+  DirectiveLocation,
+  GraphQLDirective,
+  GraphQLFloat,
+  GraphQLInt,
+  GraphQLNonNull,
+  GraphQLString,
+  type GraphQLFieldResolver,
+} from 'graphql';
 import { forbiddenScope } from '../../lib/errors';
 import type { Principal } from '../../services/auth/principal';
 import type { Scope } from '../../services/auth/scopes';
@@ -24,6 +32,10 @@ declare global {
       scope?: Scope;
       /** Marks personal data: stored encrypted under the tenant's key; printed as `@pii`. */
       pii?: boolean;
+      /** Per-call cost in cents of a root field, charged to the tenant's ledger; printed as `@cost`. */
+      cost?: number;
+      /** Per-tenant calls per minute for a root field (overrides the default); printed as `@rateLimit`. */
+      rateLimitPerMin?: number;
     }
     export interface ObjectTypeOptions<Types extends SchemaTypes, Shape> {
       /** Records of this type pass the consent gate on this subject; printed as `@consent`. */
@@ -34,6 +46,30 @@ declare global {
 /* eslint-enable @typescript-eslint/no-unused-vars */
 
 type DirectiveMap = Record<string, Record<string, unknown>>;
+
+interface GuardOptions {
+  scope?: Scope;
+  pii?: boolean;
+  cost?: number;
+  rateLimitPerMin?: number;
+}
+
+/** The guard metadata of a field as the schema carries it (read by the call pipeline). */
+export interface FieldGuards {
+  scope: string | null;
+  costCents: number;
+  rateLimitPerMin: number | null;
+}
+
+/** Reads a field's guard directives back from its extensions. */
+export function fieldGuards(field: { extensions?: Record<string, unknown> | null } | undefined): FieldGuards {
+  const directives = (field?.extensions?.directives ?? {}) as DirectiveMap;
+  return {
+    scope: (directives.requiresScope?.scope as string | undefined) ?? null,
+    costCents: (directives.cost?.cents as number | undefined) ?? 0,
+    rateLimitPerMin: (directives.rateLimit?.perMin as number | undefined) ?? null,
+  };
+}
 
 const withDirectives = <T extends { extensions?: Record<string, unknown> | null | undefined }>(config: T, add: DirectiveMap): T => {
   const existing = (config.extensions?.directives ?? {}) as DirectiveMap;
@@ -49,10 +85,12 @@ export class PactGuardsPlugin<Types extends SchemaTypes> extends BasePlugin<Type
   }
 
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
-    const { scope, pii } = fieldConfig.pothosOptions as { scope?: Scope; pii?: boolean };
+    const { scope, pii, cost, rateLimitPerMin } = fieldConfig.pothosOptions as GuardOptions;
     const add: DirectiveMap = {};
     if (scope) add.requiresScope = { scope };
     if (pii) add.pii = {};
+    if (cost !== undefined) add.cost = { cents: cost };
+    if (rateLimitPerMin !== undefined) add.rateLimit = { perMin: rateLimitPerMin };
     return Object.keys(add).length > 0 ? withDirectives(fieldConfig, add) : fieldConfig;
   }
 
@@ -84,6 +122,18 @@ export const guardDirectives = [
     name: 'pii',
     description: "Personal data: stored only as ciphertext under the tenant's key (BYOK) and decrypted on read.",
     locations: [DirectiveLocation.FIELD_DEFINITION],
+  }),
+  new GraphQLDirective({
+    name: 'cost',
+    description: "Per-call cost in cents, written to the tenant's usage ledger and echoed as extensions.cost_cents.",
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { cents: { type: new GraphQLNonNull(GraphQLFloat) } },
+  }),
+  new GraphQLDirective({
+    name: 'rateLimit',
+    description: 'Calls per minute per tenant for this root field (sliding window).',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { perMin: { type: new GraphQLNonNull(GraphQLInt) } },
   }),
   new GraphQLDirective({
     name: 'consent',

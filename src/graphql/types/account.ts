@@ -44,6 +44,7 @@ builder.queryFields((t) => ({
   accounts: t.field({
     type: AccountList,
     scope: 'read:accounts',
+    cost: 0.1,
     description: 'Search accounts. Consent-suppressed domains are filtered out and counted in `consentFiltered`.',
     args: {
       filter: t.arg({ type: AccountFilter }),
@@ -56,6 +57,7 @@ builder.queryFields((t) => ({
     type: Account,
     nullable: true,
     scope: 'read:accounts',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, args, ctx) => getAccount(svc(ctx), String(args.id)),
   }),
@@ -65,12 +67,14 @@ builder.mutationFields((t) => ({
   createAccount: t.field({
     type: Account,
     scope: 'write:crm',
+    cost: 0.05,
     args: { input: t.arg({ type: AccountInput, required: true }) },
     resolve: (_, args, ctx) => createAccount(svc(ctx), args.input),
   }),
   updateAccount: t.field({
     type: Account,
     scope: 'write:crm',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: AccountInput, required: true }) },
     resolve: (_, args, ctx) => updateAccount(svc(ctx), String(args.id), args.input),
   }),

@@ -42,6 +42,7 @@ builder.mutationField('createActivity', (t) =>
   t.field({
     type: Activity,
     scope: 'write:crm',
+    cost: 0.05,
     args: { input: t.arg({ type: ActivityInput, required: true }) },
     resolve: (_, { input }, ctx) =>
       createActivity(svc(ctx), {

@@ -65,6 +65,7 @@ const consentMutation = (status: ConsentStatus, description: string) =>
     t.field({
       type: ConsentSubject,
       scope: 'write:consent',
+      cost: 0.05,
       description,
       args: { subject: t.arg({ type: SubjectInput, required: true }), reason: t.arg.string() },
       resolve: (_, args, ctx) => setConsent(svc(ctx), args.subject, status, args.reason),

@@ -27,6 +27,10 @@ const ContactFilter = builder.inputType('ContactFilter', {
   fields: (t) => ({
     search: t.string({ description: 'Case-insensitive text in the job title (PII is never searched in plaintext).' }),
     email: t.string({ description: 'Exact e-mail match, through the blind index.' }),
+    piiSearch: t.string({
+      description:
+        'Words that must all occur in the name or e-mail (first name, last name, e-mail words, or a whole domain such as `initech.example`), matched through per-tenant HMAC tokens; never plaintext.',
+    }),
     accountId: t.id(),
     ownerId: t.id(),
   }),
@@ -47,6 +51,7 @@ builder.queryFields((t) => ({
   contacts: t.field({
     type: ContactList,
     scope: 'read:contacts',
+    cost: 0.1,
     description: 'Search people. PII is decrypted through the tenant key; consent-filtered by e-mail and counted.',
     args: {
       filter: t.arg({ type: ContactFilter }),
@@ -59,6 +64,7 @@ builder.queryFields((t) => ({
     type: Contact,
     nullable: true,
     scope: 'read:contacts',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, args, ctx) => getContact(svc(ctx), String(args.id)),
   }),
@@ -68,12 +74,14 @@ builder.mutationFields((t) => ({
   createContact: t.field({
     type: Contact,
     scope: 'write:crm',
+    cost: 0.05,
     args: { input: t.arg({ type: ContactInput, required: true }) },
     resolve: (_, args, ctx) => createContact(svc(ctx), args.input),
   }),
   updateContact: t.field({
     type: Contact,
     scope: 'write:crm',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: ContactInput, required: true }) },
     resolve: (_, args, ctx) => updateContact(svc(ctx), String(args.id), args.input),
   }),

@@ -58,6 +58,7 @@ builder.queryFields((t) => ({
   deals: t.field({
     type: DealList,
     scope: 'read:deals',
+    cost: 0.1,
     description: 'Search pipeline deals, consent-filtered by the linked account and counted.',
     args: {
       filter: t.arg({ type: DealFilter }),
@@ -70,6 +71,7 @@ builder.queryFields((t) => ({
     type: Deal,
     nullable: true,
     scope: 'read:deals',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, args, ctx) => getDeal(svc(ctx), String(args.id)),
   }),
@@ -79,12 +81,14 @@ builder.mutationFields((t) => ({
   createDeal: t.field({
     type: Deal,
     scope: 'write:crm',
+    cost: 0.05,
     args: { input: t.arg({ type: DealInput, required: true }) },
     resolve: (_, args, ctx) => createDeal(svc(ctx), { ...args.input, accountId: idOrUndefined(args.input.accountId) }),
   }),
   updateDeal: t.field({
     type: Deal,
     scope: 'write:crm',
+    cost: 0.05,
     args: { id: t.arg.id({ required: true }), input: t.arg({ type: DealInput, required: true }) },
     resolve: (_, args, ctx) => updateDeal(svc(ctx), String(args.id), { ...args.input, accountId: idOrUndefined(args.input.accountId) }),
   }),

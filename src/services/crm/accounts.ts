@@ -2,7 +2,7 @@ import { and, asc, eq, gt, ilike, or, type SQL } from 'drizzle-orm';
 import { accounts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import type { ServiceContext } from '../context';
+import { record, type ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseDomain, optionalText, requiredText } from './validate';
@@ -88,6 +88,7 @@ export async function getAccount(ctx: ServiceContext, id: string): Promise<Accou
     .leftJoin(users, eq(users.id, accounts.ownerId))
     .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id), consentVisible(accounts)))
     .limit(1);
+  record(ctx, row ? 1 : 0);
   return row ?? null;
 }
 

@@ -1,10 +1,12 @@
-import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
-import { accounts, contacts, users } from '../../db/schema';
-import { ErrorCode, PactError, badInput } from '../../lib/errors';
+import { and, asc, count, eq, gt, ilike, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { accounts, contactSearchTokens, contacts, users } from '../../db/schema';
+import { ErrorCode, PactError, badInput, isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
+import { piiSearchWords, searchWords } from '../keys/search-words';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseEmail, normalisePhone, optionalText, requiredText } from './validate';
 
@@ -31,6 +33,8 @@ export interface ContactRecord {
 export interface ContactFilter {
   search?: string | null | undefined;
   email?: string | null | undefined;
+  /** Words that must all be tokens of the contact's name or e-mail (per-tenant HMAC tokens). */
+  piiSearch?: string | null | undefined;
   accountId?: string | null | undefined;
   ownerId?: string | null | undefined;
 }
@@ -47,6 +51,8 @@ export interface ContactInput {
 const LIST = 'contacts';
 const TABLE = 'contacts';
 const FIELD = 'pii';
+/** Blind-index kind of search tokens (distinct from the e-mail index). */
+const TOKEN_KIND = 'tok';
 
 const columns = {
   id: contacts.id,
@@ -65,23 +71,40 @@ export const emailIndex = (ctx: Pick<ServiceContext, 'keys'>, key: TenantKey, em
   ctx.keys.blindIndex(key, 'email', email);
 
 
+/** Contacts holding every one of `tokens` (the primary key serves the (tenant_id, token) look-up). */
+const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
+  inArray(
+    contacts.id,
+    ctx.tx
+      .select({ id: contactSearchTokens.contactId })
+      .from(contactSearchTokens)
+      .where(and(eq(contactSearchTokens.tenantId, ctx.principal.tenantId), inArray(contactSearchTokens.token, tokens)))
+      .groupBy(contactSearchTokens.contactId)
+      .having(sql`count(*) = ${tokens.length}`),
+  );
+
 async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean }> {
   const search = searchText(filter.search);
   const accountId = optionalId(filter.accountId, 'accountId');
   const ownerId = optionalId(filter.ownerId, 'ownerId');
+  const email = filter.email !== null && filter.email !== undefined ? normaliseEmail(filter.email) : undefined;
+  const words = piiSearchWords(filter.piiSearch);
   let index: string | undefined;
-  if (filter.email !== null && filter.email !== undefined) {
+  let tokens: string[] | undefined;
+  if (email !== undefined || words) {
     const key = await ctx.keys.active(ctx.tx, ctx.principal.tenantId);
-    index = emailIndex(ctx, key, normaliseEmail(filter.email));
+    if (email !== undefined) index = emailIndex(ctx, key, email);
+    if (words) tokens = words.map((w) => ctx.keys.blindIndex(key, TOKEN_KIND, w));
   }
   const where = and(
     eq(contacts.tenantId, ctx.principal.tenantId),
     search ? ilike(contacts.title, likePattern(search)) : undefined,
     index ? eq(contacts.emailIndex, index) : undefined,
+    tokens ? havingAllTokens(ctx, tokens) : undefined,
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
-  return { where, filtered: Boolean(search || index || accountId || ownerId) };
+  return { where, filtered: Boolean(search || index || tokens || accountId || ownerId) };
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -129,7 +152,11 @@ async function openPii(ctx: ServiceContext, record: ContactRecord): Promise<Cont
   return ctx.keys.openJson<ContactPii>(key, { tenantId: ctx.principal.tenantId, table: TABLE, rowId: record.id, field: FIELD }, record.pii);
 }
 
-/** The columns that store a contact's PII sealed under `key`: ciphertext, key version, e-mail blind index. */
+/**
+ * The columns that store a contact's PII sealed under `key`: ciphertext, key version, e-mail blind
+ * index. The caller counts the seal on the key version (`keys.reserve`, or `indexSealedContacts`)
+ * and writes the search tokens (`searchTokenRows`).
+ */
 export function sealedColumns(keys: KeyService, key: TenantKey, tenantId: string, rowId: string, pii: ContactPii) {
   return {
     pii: keys.sealJson(key, { tenantId, table: TABLE, rowId, field: FIELD }, pii),
@@ -138,9 +165,40 @@ export function sealedColumns(keys: KeyService, key: TenantKey, tenantId: string
   };
 }
 
+/** The search-token rows of a contact: per-tenant HMACs of its name and e-mail words. */
+export function searchTokenRows(keys: KeyService, key: TenantKey, tenantId: string, contactId: string, pii: ContactPii) {
+  return searchWords(pii).map((word) => ({ tenantId, contactId, token: keys.blindIndex(key, TOKEN_KIND, word) }));
+}
+
+const TOKEN_CHUNK = 2_000;
+
+/** After a bulk insert of contacts sealed under `key`: writes their search tokens and counts the seals. */
+export async function indexSealedContacts(
+  tx: Db,
+  keys: KeyService,
+  key: TenantKey,
+  tenantId: string,
+  sealed: { id: string; pii: ContactPii }[],
+): Promise<void> {
+  const rows = sealed.flatMap((c) => searchTokenRows(keys, key, tenantId, c.id, c.pii));
+  for (let i = 0; i < rows.length; i += TOKEN_CHUNK) await tx.insert(contactSearchTokens).values(rows.slice(i, i + TOKEN_CHUNK));
+  if (sealed.length > 0) await keys.countEncryptions(tx, tenantId, key.version, sealed.length);
+}
+
+/** Seals one contact's PII under the active version (counting the seal) and rewrites its search tokens. */
 async function sealContactPii(ctx: ServiceContext, rowId: string, pii: ContactPii) {
-  const key = await ctx.keys.active(ctx.tx, ctx.principal.tenantId);
-  return sealedColumns(ctx.keys, key, ctx.principal.tenantId, rowId, pii);
+  const tenantId = ctx.principal.tenantId;
+  const key = await ctx.keys.reserve(ctx.tx, tenantId, 1);
+  return {
+    columns: sealedColumns(ctx.keys, key, tenantId, rowId, pii),
+    writeTokens: async (replace: boolean) => {
+      if (replace) {
+        await ctx.tx.delete(contactSearchTokens).where(and(eq(contactSearchTokens.tenantId, tenantId), eq(contactSearchTokens.contactId, rowId)));
+      }
+      const rows = searchTokenRows(ctx.keys, key, tenantId, rowId, pii);
+      if (rows.length > 0) await ctx.tx.insert(contactSearchTokens).values(rows);
+    },
+  };
 }
 
 function piiFrom(input: ContactInput, previous: ContactPii | null): ContactPii {
@@ -171,14 +229,16 @@ export async function createContact(ctx: ServiceContext, input: ContactInput): P
   const accountId = await assertAccount(ctx, input.accountId);
   const ownerId = await assertMember(ctx, input.ownerId ?? ctx.principal.userId);
   const id = newId();
+  const sealed = await sealContactPii(ctx, id, pii);
   await ctx.tx.insert(contacts).values({
     id,
     tenantId: ctx.principal.tenantId,
     title,
     accountId,
     ownerId,
-    ...(await sealContactPii(ctx, id, pii)),
+    ...sealed.columns,
   });
+  await sealed.writeTokens(false);
   return mustGet(ctx, id);
 }
 
@@ -186,19 +246,20 @@ export async function updateContact(ctx: ServiceContext, id: string, input: Cont
   const current = await getContact(ctx, requireId(id));
   if (!current) throw new PactError(ErrorCode.NotFound, 'Contact not found.');
   const touchesPii = input.name !== undefined || input.email !== undefined || input.phone !== undefined;
-  const sealed = touchesPii ? await sealContactPii(ctx, id, piiFrom(input, await contactPii(ctx, current))) : {};
+  const sealed = touchesPii ? await sealContactPii(ctx, id, piiFrom(input, await contactPii(ctx, current))) : null;
   const accountId = input.accountId !== undefined ? await assertAccount(ctx, input.accountId) : undefined;
   const ownerId = input.ownerId !== undefined ? await assertMember(ctx, input.ownerId) : undefined;
   await ctx.tx
     .update(contacts)
     .set({
-      ...sealed,
+      ...sealed?.columns,
       ...(input.title !== undefined ? { title: optionalText(input.title, 'title', 200) } : {}),
       ...(accountId !== undefined ? { accountId } : {}),
       ...(ownerId !== undefined ? { ownerId } : {}),
       updatedAt: new Date(),
     })
     .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id)));
+  await sealed?.writeTokens(true);
   return mustGet(ctx, id);
 }
 
@@ -212,4 +273,100 @@ async function mustGet(ctx: ServiceContext, id: string): Promise<ContactRecord> 
     .limit(1);
   if (!row) throw new PactError(ErrorCode.NotFound, 'Contact not found.');
   return row;
+}
+
+/** What one re-encryption batch did. */
+export interface ReencryptBatch {
+  /** Rows scanned (re-encrypted or unreadable); fewer than the limit means the end was reached. */
+  scanned: number;
+  reencrypted: number;
+  /** Rows whose ciphertext failed to open (tampered, or under an unavailable version); left as they are. */
+  unreadable: number;
+  lastId: string | null;
+}
+
+/**
+ * Re-encrypts up to `limit` contacts after `afterId` (id order) that are not yet under `target`: each
+ * row's PII is opened with its own version and sealed under `target` in one UPDATE, so every row
+ * stays readable at every moment. Rows with no search tokens (written before tokens existed) get
+ * them. The caller has counted the seals on `target`.
+ */
+export async function reencryptContacts(
+  tx: Db,
+  keys: KeyService,
+  tenantId: string,
+  target: TenantKey,
+  afterId: string | null,
+  limit: number,
+): Promise<ReencryptBatch> {
+  const rows = await tx
+    .select({
+      id: contacts.id,
+      pii: contacts.pii,
+      keyVersion: contacts.keyVersion,
+      indexed: sql<boolean>`exists (select 1 from ${contactSearchTokens} t where t.tenant_id = ${contacts.tenantId} and t.contact_id = ${contacts.id})`,
+    })
+    .from(contacts)
+    .where(
+      and(
+        eq(contacts.tenantId, tenantId),
+        afterId ? gt(contacts.id, afterId) : undefined,
+        isNotNull(contacts.pii),
+        ne(contacts.keyVersion, target.version),
+      ),
+    )
+    .orderBy(asc(contacts.id))
+    .limit(limit)
+    .for('update', { of: contacts });
+  const updates: SQL[] = [];
+  const tokenRows: (typeof contactSearchTokens.$inferInsert)[] = [];
+  let unreadable = 0;
+  for (const row of rows) {
+    if (!row.pii || row.keyVersion === null) continue;
+    const at = { tenantId, table: TABLE, rowId: row.id, field: FIELD };
+    let pii: ContactPii;
+    try {
+      pii = keys.openJson<ContactPii>(await keys.version(tx, tenantId, row.keyVersion), at, row.pii);
+    } catch (error) {
+      if (!isPactError(error)) throw error;
+      unreadable += 1;
+      continue;
+    }
+    updates.push(sql`(${row.id}::uuid, ${keys.sealJson(target, at, pii)}::bytea)`);
+    if (!row.indexed) tokenRows.push(...searchTokenRows(keys, target, tenantId, row.id, pii));
+  }
+  if (updates.length > 0) {
+    await tx.execute(sql`
+      update ${contacts} as c set pii = v.pii, key_version = ${target.version}
+      from (values ${sql.join(updates, sql`, `)}) as v(id, pii)
+      where c.tenant_id = ${tenantId} and c.id = v.id`);
+  }
+  for (let i = 0; i < tokenRows.length; i += TOKEN_CHUNK) {
+    await tx.insert(contactSearchTokens).values(tokenRows.slice(i, i + TOKEN_CHUNK)).onConflictDoNothing();
+  }
+  return { scanned: rows.length, reencrypted: updates.length, unreadable, lastId: rows[rows.length - 1]?.id ?? null };
+}
+
+/** Deletes every search token of the tenant (after revocation they can never be queried again). */
+export async function dropSearchTokens(tx: Db, tenantId: string): Promise<void> {
+  await tx.delete(contactSearchTokens).where(eq(contactSearchTokens.tenantId, tenantId));
+}
+
+/** Contacts of the tenant not yet sealed under `version`. */
+export async function contactsNotUnder(tx: Db, tenantId: string, version: number): Promise<number> {
+  const [row] = await tx
+    .select({ n: count() })
+    .from(contacts)
+    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii), ne(contacts.keyVersion, version)));
+  return row?.n ?? 0;
+}
+
+/** Contacts per key version (for the key administration view). */
+export async function contactsPerKeyVersion(tx: Db, tenantId: string): Promise<Map<number, number>> {
+  const rows = await tx
+    .select({ version: contacts.keyVersion, n: count() })
+    .from(contacts)
+    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii)))
+    .groupBy(contacts.keyVersion);
+  return new Map(rows.flatMap((r) => (r.version === null ? [] : [[r.version, r.n] as const])));
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
 import { accounts, deals, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import type { ServiceContext } from '../context';
+import { record, type ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, requiredText } from './validate';
@@ -108,6 +108,7 @@ export async function getDeal(ctx: ServiceContext, id: string): Promise<DealReco
   const [row] = await selectVisible(ctx)
     .where(and(eq(deals.tenantId, ctx.principal.tenantId), eq(deals.id, id), consentVisible(deals)))
     .limit(1);
+  record(ctx, row ? 1 : 0);
   return row ?? null;
 }
 

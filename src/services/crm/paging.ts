@@ -1,6 +1,6 @@
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { isUuid } from '../../lib/ids';
-import type { ServiceContext } from '../context';
+import { record, type ServiceContext } from '../context';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
@@ -56,6 +56,7 @@ export function toPage<T extends { id: string }>(
 ): ListResult<T> {
   const hasMore = rows.length > size;
   const items = hasMore ? rows.slice(0, size) : rows;
+  record(ctx, items.length, consentFiltered);
   const last = items[items.length - 1];
   return {
     items,

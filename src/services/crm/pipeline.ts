@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accounts, deals } from '../../db/schema';
-import type { ServiceContext } from '../context';
+import { record, type ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import { consentNote, optionalId } from './paging';
 import { DEAL_STAGES, OPEN_STAGES, type DealStage } from './deals';
@@ -80,6 +80,7 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
   const won = byStage.find((s) => s.stage === 'closed_won')?.count ?? 0;
   const lost = byStage.find((s) => s.stage === 'closed_lost')?.count ?? 0;
   const consentFiltered = hidden;
+  record(ctx, byStage.reduce((sum, s) => sum + s.count, 0), consentFiltered);
   return {
     openValueCents: open.reduce((sum, s) => sum + s.valueCents, 0),
     weightedValueCents: open.reduce((sum, s) => sum + s.weightedValueCents, 0),

@@ -10,6 +10,15 @@ export interface KeyProvider {
   unwrap(tenantId: string, version: number, wrapped: Buffer): Promise<Buffer>;
 }
 
+/**
+ * The `version` under which the local (or KMS) provider wraps a tenant's own BYOK material. Data-key
+ * versions start at 1, so the associated data of the two never coincide.
+ */
+export const BYOK_MATERIAL_VERSION = 0;
+
+/** The provider id recorded on data-key versions wrapped by a tenant's own material. */
+export const BYOK_PROVIDER_ID = 'byok';
+
 const aad = (tenantId: string, version: number) => `pact:kek:v1|${tenantId}|${version}`;
 
 /** Local provider: each tenant's KEK is derived from `PACT_MASTER_KEY` with HKDF. */
@@ -19,5 +28,15 @@ export function createLocalKeyProvider(masterKey: Buffer): KeyProvider {
     id: 'local',
     wrap: async (tenantId, version, dataKey) => seal(kek(tenantId), dataKey, aad(tenantId, version)),
     unwrap: async (tenantId, version, wrapped) => open(kek(tenantId), wrapped, aad(tenantId, version)),
+  };
+}
+
+/** BYOK provider: the tenant's own 32 bytes are its KEK (AES-256-GCM, tenant and version as associated data). */
+export function createByokKeyProvider(material: Buffer): KeyProvider {
+  if (material.length !== 32) throw new Error('BYOK material must be 32 bytes');
+  return {
+    id: BYOK_PROVIDER_ID,
+    wrap: async (tenantId, version, dataKey) => seal(material, dataKey, aad(tenantId, version)),
+    unwrap: async (tenantId, version, wrapped) => open(material, wrapped, aad(tenantId, version)),
   };
 }

@@ -4,7 +4,7 @@ import { accounts, activities, consentEvents, consentSubjects, contacts, deals, 
 import { newId } from '../../lib/ids';
 import { hashPassword } from '../auth/authenticator';
 import type { MemberRole } from '../auth/scopes';
-import { sealedColumns } from '../crm/contacts';
+import { indexSealedContacts, sealedColumns } from '../crm/contacts';
 import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 
@@ -128,9 +128,11 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
     return {
       row: { id, tenantId, accountId: account?.id ?? null, ownerId: r.pick(owners), title: r.pick(TITLES), ...sealedColumns(keys, key, tenantId, id, pii) },
       email,
+      pii,
     };
   });
   await insertChunks(contactRows, 500, (chunk) => tx.insert(contacts).values(chunk.map((c) => c.row)));
+  await indexSealedContacts(tx, keys, key, tenantId, contactRows.map((c) => ({ id: c.row.id, pii: c.pii })));
 
   const dealRows = Array.from({ length: spec.size.deals }, (_, i) => {
     const account = r.pick(accountRows);

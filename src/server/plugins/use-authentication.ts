@@ -1,0 +1,72 @@
+import type { Plugin } from 'graphql-yoga';
+import { PactError, isPactError, ErrorCode, unauthenticated } from '../../lib/errors';
+import { newCall, outcomeOf, type Call } from '../../services/audit/call';
+import { checkIdempotencyKey } from '../../services/audit/idempotency';
+import { recordCall } from '../../services/audit/record';
+import type { Services } from '../../services/index';
+import { recordSecurityEvent } from '../../services/security-events';
+import { clientIp, credentialsOf } from '../credentials';
+
+const calls = new WeakMap<Request, Call>();
+
+/** The call a request opened (set once the request authenticated). */
+export function callOf(request: Request): Call {
+  const call = calls.get(request);
+  if (!call) throw unauthenticated();
+  return call;
+}
+
+/** The call an envelop context belongs to, on the HTTP path (request) or an in-process path (`call`). */
+export function callOfContext(context: unknown): Call | undefined {
+  const ctx = context as { call?: Call; request?: Request } | undefined;
+  return ctx?.call ?? (ctx?.request ? calls.get(ctx.request) : undefined);
+}
+
+type ResultLike = { errors?: readonly { extensions?: Record<string, unknown> | null }[] };
+
+/**
+ * Authenticates every `/graphql` request before it is parsed and opens its call (path `ui` for a
+ * console cookie, `graphql` otherwise). A refusal before a tenant is known becomes a security event;
+ * a call that ends without executing (parse or validation error, bad header) is audited at the end.
+ */
+export function useAuthentication(services: Services): Plugin {
+  return {
+    async onParams({ request, setResult }) {
+      const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
+      let call: Call;
+      try {
+        call = newCall(await services.auth.authenticate(credentialsOf(request), path));
+      } catch (error) {
+        if (!isPactError(error)) throw error;
+        await recordSecurityEvent(services.database, services.logger, {
+          kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
+          path,
+          ip: clientIp(request),
+          userAgent: request.headers.get('user-agent'),
+          tenantHint: request.headers.get('x-tenant-id'),
+          detail: { code: error.code, reason: error.extensions.reason ?? null },
+        });
+        setResult({ errors: [error] });
+        return;
+      }
+      calls.set(request, call);
+      const key = request.headers.get('idempotency-key');
+      if (key !== null) {
+        try {
+          call.idempotencyKey = checkIdempotencyKey(key);
+        } catch (error) {
+          if (!(error instanceof PactError)) throw error;
+          error.extensions.http = { status: 400 };
+          setResult({ errors: [error] });
+        }
+      }
+    },
+    async onResultProcess({ request, result }) {
+      const call = calls.get(request);
+      if (!call || call.audited) return;
+      const results = (Array.isArray(result) ? result : [result]) as ResultLike[];
+      const { outcome, code } = outcomeOf(results.flatMap((r) => r.errors ?? []));
+      await recordCall(services.database, services.audit, call, outcome === 'ok' ? 'error' : outcome, code ?? ErrorCode.Internal);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { CallPath, Principal } from '../auth/principal';
+
+export type AuditOutcome = 'ok' | 'denied' | 'blocked' | 'rate_limited' | 'error';
+
+/** What services report about a call while it runs. */
+export interface CallMetrics {
+  /** Records returned (list items, found look-ups, written records). */
+  resultCount: number;
+  /** Records matching the call that the consent gate hid. */
+  consentHidden: number;
+}
+
+/** One call on any path (GraphQL operation, MCP tool call): everything its audit row and ledger row need. */
+export interface Call {
+  path: CallPath;
+  principal: Principal;
+  /** Root field(s) for GraphQL (never the client-chosen operation name), the tool name for MCP. */
+  operation: string;
+  /** The call's arguments (GraphQL variables, tool arguments); only their HMAC digest is stored. */
+  args: unknown;
+  startedAt: number;
+  metrics: CallMetrics;
+  costMicrocents: number;
+  outcome: AuditOutcome | null;
+  errorCode: string | null;
+  idempotencyKey: string | null;
+  /** A cost the entry point declares (an MCP tool's); otherwise the sum of the root fields' costs. */
+  declaredCostMicrocents: number | null;
+  /** Rate-limit keys the entry point declares (an MCP tool); otherwise one per root field. */
+  declaredLimits: { name: string; perMin?: number | undefined }[] | null;
+  /** Set once the call's audit row is committed; a call gets exactly one. */
+  audited: boolean;
+}
+
+export function newCall(principal: Principal, path: CallPath = principal.path): Call {
+  return {
+    path,
+    principal,
+    operation: 'unknown',
+    args: {},
+    startedAt: performance.now(),
+    metrics: { resultCount: 0, consentHidden: 0 },
+    costMicrocents: 0,
+    outcome: null,
+    errorCode: null,
+    idempotencyKey: null,
+    declaredCostMicrocents: null,
+    declaredLimits: null,
+    audited: false,
+  };
+}
+
+/** Cents (as the schema and tools declare them) to integer micro-cents, the ledger's unit. */
+export const toMicrocents = (cents: number): number => Math.round(cents * 1_000_000);
+export const toCents = (microcents: number): number => microcents / 1_000_000;
+
+interface ErrorLike {
+  extensions?: Record<string, unknown> | null;
+}
+
+/** The audit outcome and error code a call's errors amount to. */
+export function outcomeOf(errors: readonly ErrorLike[] | undefined): { outcome: AuditOutcome; code: string | null } {
+  if (!errors || errors.length === 0) return { outcome: 'ok', code: null };
+  const codes = errors.map((e) => (typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR'));
+  if (codes.includes('RATE_LIMITED')) return { outcome: 'rate_limited', code: 'RATE_LIMITED' };
+  const denied = errors.find((e) => e.extensions?.code === 'FORBIDDEN' && e.extensions.reason === undefined);
+  if (denied) return { outcome: 'denied', code: 'FORBIDDEN' };
+  const first = errors[0]?.extensions;
+  const reason = typeof first?.reason === 'string' ? first.reason : null;
+  return { outcome: 'error', code: reason ?? codes[0] ?? 'INTERNAL_SERVER_ERROR' };
+}

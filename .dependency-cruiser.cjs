@@ -14,7 +14,11 @@ module.exports = {
     layer('db', ['services', 'graphql', 'server', 'mcp', 'cli']),
     layer('services', ['graphql', 'server', 'mcp', 'cli']),
     layer('graphql', ['server', 'mcp', 'cli']),
-    layer('server', ['mcp', 'cli']),
+    {
+      ...layer('server', ['mcp', 'cli']),
+      comment: 'src/server may not import src/mcp, except the composition root (start.ts, main.ts)',
+      from: { path: '^src/server/', pathNot: '^src/server/(start|main)\\.ts$' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

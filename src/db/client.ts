@@ -29,6 +29,11 @@ export interface Database {
    * look-ups before a tenant is known, and security events. Never for a tenant's request.
    */
   withSystem<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Read-only look-ups as the owner role: straight on the pool with PostgreSQL (no BEGIN/COMMIT
+   * round trips); in a transaction on PGlite, whose single connection must not be used beside one.
+   */
+  readSystem<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** Rows of a raw statement, the same shape on both drivers. */
   rows<R extends Record<string, unknown>>(tx: Db, query: SQL): Promise<R[]>;
   migrate(): Promise<void>;
@@ -107,6 +112,7 @@ function build(
     withTenant: (tenantId, fn) => asApp(tenantId, fn),
     withAppRole: (fn) => asApp(null, fn),
     withSystem: (fn) => db.transaction(async (tx) => fn(tx as unknown as Db)),
+    readSystem: (fn) => (kind === 'postgres' ? fn(db) : db.transaction(async (tx) => fn(tx as unknown as Db))),
     rows: async <R extends Record<string, unknown>>(tx: Db, query: SQL) =>
       toRows<R>((await tx.execute(query)) as unknown as RawResult),
     migrate: ops.migrate,

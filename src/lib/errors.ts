@@ -19,6 +19,7 @@ export const ErrorCode = {
   TooManyTokens: 'TOO_MANY_TOKENS',
   QueryTooComplex: 'QUERY_TOO_COMPLEX',
   IntrospectionDisabled: 'INTROSPECTION_DISABLED',
+  PersistedOperationsOnly: 'PERSISTED_OPERATIONS_ONLY',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

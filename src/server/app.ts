@@ -18,6 +18,8 @@ export interface AppOptions {
   allowedOrigins?: string[];
   /** Query-limit overrides (tests). */
   hardening?: YogaOptions['hardening'];
+  /** The MCP endpoint, served at /mcp and /mcp/ (the composition root supplies it). */
+  mcp?: (yoga: PactYoga) => { handle(request: Request): Promise<Response> };
   /** Mark the session cookie Secure (https deployments). */
   secureCookies?: boolean;
 }
@@ -53,6 +55,7 @@ export function createApp(options: AppOptions): PactApp {
     allowedOrigins: options.allowedOrigins ?? [],
     ...(options.hardening ? { hardening: options.hardening } : {}),
   });
+  const mcp = options.mcp?.(yoga);
   const cookieFlags = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
 
   const signIn = async (request: Request): Promise<Response> => {
@@ -94,6 +97,7 @@ export function createApp(options: AppOptions): PactApp {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path === '/graphql' || path === '/graphql/') return yoga.fetch(request);
+    if (mcp && (path === '/mcp' || path === '/mcp/')) return mcp.handle(request);
     if (path === '/auth/sign-in') {
       return request.method === 'POST' ? signIn(request) : json(errorBody('METHOD_NOT_ALLOWED', 'Use POST.'), 405, { allow: 'POST' });
     }

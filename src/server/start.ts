@@ -11,6 +11,7 @@ import type { Principal } from '../services/auth/principal';
 import { API_KEY_SCOPES } from '../services/auth/scopes';
 import { createServices, type Services } from '../services/index';
 import { seedDemo, isEmpty } from '../services/seed/demo';
+import { pactMcp } from '../mcp/index';
 import { createApp, type PactApp } from './app';
 
 /** A one-line start-up failure (bad setting, port in use, unreachable database). */
@@ -157,6 +158,7 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       graphiql: config.env !== 'production',
       production: config.env === 'production',
       allowedOrigins: config.allowedOrigins,
+      mcp: pactMcp({ services, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins }),
       secureCookies: config.publicUrl.startsWith('https:'),
     });
     handler = app.handler;

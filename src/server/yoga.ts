@@ -3,6 +3,7 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
 import { schema } from '../graphql/schema';
 import { ErrorCode, PactError } from '../lib/errors';
+import type { Call } from '../services/audit/call';
 import type { Services } from '../services/index';
 import { callOf, useAuthentication } from './plugins/use-authentication';
 import { useGuarantees } from './plugins/use-guarantees';
@@ -42,8 +43,9 @@ export function createPactYoga(options: YogaOptions): PactYoga {
         return new PactError(ErrorCode.Internal, message);
       },
     },
-    context: ({ request }) => {
-      const call = callOf(request);
+    context: (initial) => {
+      // In-process paths (MCP) hand over their call; HTTP requests opened one in useAuthentication.
+      const call = (initial as { call?: Call }).call ?? callOf(initial.request);
       return { principal: call.principal, services, call };
     },
     plugins: [

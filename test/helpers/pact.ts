@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '../../src/lib/logger';
 import { createServices, type Services } from '../../src/services/index';
 import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
+import { pactMcp } from '../../src/mcp/index';
 import { createApp, type AppOptions } from '../../src/server/app';
 import { freshDatabase } from './database';
 
@@ -80,6 +81,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
     services,
     publicUrl: 'http://127.0.0.1',
     production: options.production ?? false,
+    mcp: pactMcp({ services, publicUrl: 'http://127.0.0.1', allowedOrigins: [] }),
     ...(options.hardening ? { hardening: options.hardening } : {}),
   });
   const server: Server = createServer(app.handler);

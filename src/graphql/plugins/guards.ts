@@ -6,6 +6,7 @@ import SchemaBuilder, {
 } from '@pothos/core';
 import {
   DirectiveLocation,
+  GraphQLBoolean,
   GraphQLDirective,
   GraphQLFloat,
   GraphQLInt,
@@ -140,5 +141,18 @@ export const guardDirectives = [
     description: 'Records of this type pass the consent gate on this subject; hidden records are counted, never silently dropped.',
     locations: [DirectiveLocation.OBJECT],
     args: { subject: { type: new GraphQLNonNull(GraphQLString) } },
+  }),
+  new GraphQLDirective({
+    name: 'mcpTool',
+    description: 'Marks a persisted operation (schema/operations) as an MCP tool; `npm run codegen` builds the tool table from it.',
+    locations: [DirectiveLocation.QUERY, DirectiveLocation.MUTATION],
+    args: {
+      name: { type: new GraphQLNonNull(GraphQLString), description: 'The tool name (snake_case).' },
+      scope: { type: new GraphQLNonNull(GraphQLString), description: 'The one scope a caller needs.' },
+      costCents: { type: new GraphQLNonNull(GraphQLFloat), description: 'Per-call cost in cents, echoed as cost_cents.' },
+      rateLimitPerMin: { type: GraphQLInt, description: 'Calls per minute per tenant for this tool (sliding window).' },
+      title: { type: GraphQLString, description: 'A human-readable title.' },
+      readOnly: { type: GraphQLBoolean, defaultValue: true, description: 'The tool changes nothing (annotated readOnlyHint).' },
+    },
   }),
 ];

@@ -1,9 +1,8 @@
-import { getOperationAST, print, type ExecutionResult } from 'graphql';
+import { print, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../../graphql/context';
 import { describeOperation } from '../../graphql/operation';
 import { ErrorCode, type PactError, isPactError } from '../../lib/errors';
-import { chargeCall } from '../../services/audit/ledger';
 import { findReplay, requestHash, storeResponse } from '../../services/audit/idempotency';
 import { outcomeOf, toCents, toMicrocents, type AuditOutcome } from '../../services/audit/call';
 import { recordCall } from '../../services/audit/record';
@@ -52,13 +51,13 @@ export function useGuarantees(): Plugin<GraphQLContext> {
         const { call, services, principal } = ctx;
         const { database, audit } = services;
         const shape = describeOperation(args.schema, args.document, args.operationName);
-        const isMutation = getOperationAST(args.document, args.operationName)?.operation === 'mutation';
+        const isMutation = shape?.kind === 'mutation';
         if (call.operation === 'unknown' && shape) call.operation = shape.label;
         call.args = args.variableValues ?? {};
         call.costMicrocents = call.declaredCostMicrocents ?? toMicrocents(shape?.costCents ?? 0);
         const limits = call.declaredLimits ?? (shape?.fields ?? []).map((f) => ({ name: f.name, perMin: f.rateLimitPerMin ?? undefined }));
 
-        const limited = await admit(services.limiter, services.limits, principal.tenantId, limits);
+        const limited = call.limitsAdmitted ? null : await admit(services.limiter, services.limits, principal.tenantId, limits);
         if (limited) {
           await recordCall(database, audit, call, 'rate_limited', ErrorCode.RateLimited);
           return withCost(errorResult(limited), 0);
@@ -83,8 +82,7 @@ export function useGuarantees(): Plugin<GraphQLContext> {
               const first = await storeResponse(tx, services.keys, principal.tenantId, idempotency.key, idempotency.hash, { data: executed.data ?? null });
               if (!first) throw new Replay(null);
             }
-            const auditId = await audit.append(tx, call, outcome);
-            await chargeCall(tx, call, auditId);
+            await audit.append(tx, call, outcome);
             return withCost(executed, call.costMicrocents);
           });
           call.audited = true;

@@ -10,12 +10,11 @@ export const GENESIS = 'genesis';
 
 type AuditRow = typeof auditLog.$inferSelect;
 
-/** The fields a row's hash covers, in a canonical (RFC 8785) serialisation. */
-function hashRow(row: Omit<AuditRow, 'rowHash'>): string {
+/** Digest of a row's content (everything but its place in the chain), RFC 8785 canonical JSON. */
+function contentDigest(row: Omit<AuditRow, 'rowHash' | 'seq' | 'prevHash'>): string {
   const content = {
     id: row.id,
     tenantId: row.tenantId,
-    seq: row.seq,
     at: row.at.toISOString(),
     path: row.path,
     operation: row.operation,
@@ -29,17 +28,22 @@ function hashRow(row: Omit<AuditRow, 'rowHash'>): string {
     outcome: row.outcome,
     errorCode: row.errorCode,
     costMicrocents: row.costMicrocents,
-    prevHash: row.prevHash,
   };
-  return sha256Hex(`${row.prevHash}|${canonicalize(content) ?? ''}`);
+  return sha256Hex(canonicalize(content) ?? '');
 }
+
+const rowCount = (result: unknown): number => (Array.isArray(result) ? result.length : ((result as { rows?: unknown[] }).rows?.length ?? 0));
+
+/** A row's link: sha256(prev_hash | seq | content digest). The database computes the same when appending. */
+const linkHash = (prevHash: string, seq: number, digest: string): string => sha256Hex(`${prevHash}|${seq}|${digest}`);
 
 export interface AuditService {
   /** HMAC (per-tenant key) over the RFC 8785 canonical JSON of a call's arguments. */
   digest(tenantId: string, args: unknown): string;
   /**
    * Appends the call's audit row to its tenant's hash chain inside `tx` (the call's own transaction,
-   * or a short one for refusals). Returns the row id.
+   * or a short one for refusals) and, for a successful call with a cost, its usage-ledger charge.
+   * Returns the row id.
    */
   append(tx: Db, call: Call, outcome: AuditOutcome): Promise<string>;
 }
@@ -60,17 +64,9 @@ export function createAuditService(masterKey: Buffer): AuditService {
     digest,
     async append(tx, call, outcome) {
       const tenantId = call.principal.tenantId;
-      // Locks the tenant's chain head (created on first use) until this transaction ends.
-      const [head] = await tx
-        .insert(auditHeads)
-        .values({ tenantId, seq: 0, headHash: GENESIS })
-        .onConflictDoUpdate({ target: auditHeads.tenantId, set: { seq: sql`${auditHeads.seq}` } })
-        .returning();
-      if (!head) throw new Error('audit head missing');
-      const row: Omit<AuditRow, 'rowHash'> = {
+      const row = {
         id: newId(),
         tenantId,
-        seq: head.seq + 1,
         at: new Date(),
         path: call.path,
         operation: call.operation.slice(0, 200),
@@ -84,11 +80,35 @@ export function createAuditService(masterKey: Buffer): AuditService {
         outcome,
         errorCode: call.errorCode,
         costMicrocents: outcome === 'ok' ? call.costMicrocents : 0,
-        prevHash: head.headHash,
       };
-      const rowHash = hashRow(row);
-      await tx.insert(auditLog).values({ ...row, rowHash });
-      await tx.update(auditHeads).set({ seq: row.seq, headHash: rowHash }).where(eq(auditHeads.tenantId, tenantId));
+      const charge = outcome === 'ok' && row.costMicrocents > 0;
+      // One statement: lock the chain head, link and insert the row, charge the ledger, move the head.
+      // The head's row lock is held only from here to commit, so appends of one tenant queue briefly.
+      const statement = sql`
+        with head as (
+          select seq, head_hash from audit_heads where tenant_id = ${tenantId}::uuid for update
+        ), ins as (
+          insert into audit_log (id, tenant_id, seq, at, path, operation, user_id, api_key_id, client, arg_digest,
+            latency_ms, result_count, consent_hidden, outcome, error_code, cost_microcents, prev_hash, row_hash)
+          select ${row.id}::uuid, ${tenantId}::uuid, head.seq + 1, ${row.at.toISOString()}::timestamptz, ${row.path}::call_path, ${row.operation}::text,
+            ${row.userId}::uuid, ${row.apiKeyId}::uuid, ${row.client}::text, ${row.argDigest}::text, ${row.latencyMs}::int, ${row.resultCount}::int,
+            ${row.consentHidden}::int, ${row.outcome}::audit_outcome, ${row.errorCode}::text, ${row.costMicrocents}::bigint, head.head_hash,
+            encode(sha256(convert_to(head.head_hash || '|' || (head.seq + 1)::text || '|' || ${contentDigest(row)}::text, 'UTF8')), 'hex')
+          from head
+          returning seq, row_hash
+        ), charged as (
+          insert into usage_ledger (tenant_id, path, operation, audit_id, cost_microcents, idempotency_key)
+          select ${tenantId}::uuid, ${row.path}::call_path, ${row.operation}::text, ${row.id}::uuid, ${row.costMicrocents}::bigint, ${call.idempotencyKey}::text
+          from ins where ${charge}::boolean
+        )
+        update audit_heads set seq = ins.seq, head_hash = ins.row_hash from ins where audit_heads.tenant_id = ${tenantId}::uuid
+        returning ins.seq`;
+      let appended = rowCount(await tx.execute(statement));
+      if (appended === 0) {
+        await tx.insert(auditHeads).values({ tenantId, seq: 0, headHash: GENESIS }).onConflictDoNothing();
+        appended = rowCount(await tx.execute(statement));
+        if (appended === 0) throw new Error('could not append to the audit chain');
+      }
       return row.id;
     },
   };
@@ -123,8 +143,8 @@ export async function verifyAuditChain(tx: Db, tenantId: string, batch = 1000): 
     for (const row of page) {
       if (row.seq !== expectedSeq) return broken(expectedSeq, null, `row ${expectedSeq} is missing (next is ${row.seq})`);
       if (row.prevHash !== prevHash) return broken(row.seq, row.id, 'prev_hash does not match the previous row');
-      const { rowHash, ...rest } = row;
-      if (hashRow(rest) !== rowHash) return broken(row.seq, row.id, 'row content does not match its hash');
+      const { rowHash, seq, prevHash: _prev, ...content } = row;
+      if (linkHash(row.prevHash, seq, contentDigest(content)) !== rowHash) return broken(row.seq, row.id, 'row content does not match its hash');
       prevHash = rowHash;
       expectedSeq += 1;
       rows += 1;

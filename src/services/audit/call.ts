@@ -28,6 +28,8 @@ export interface Call {
   declaredCostMicrocents: number | null;
   /** Rate-limit keys the entry point declares (an MCP tool); otherwise one per root field. */
   declaredLimits: { name: string; perMin?: number | undefined }[] | null;
+  /** The entry point already admitted the call through the rate limits (MCP answers 429 itself). */
+  limitsAdmitted: boolean;
   /** Set once the call's audit row is committed; a call gets exactly one. */
   audited: boolean;
 }
@@ -46,6 +48,7 @@ export function newCall(principal: Principal, path: CallPath = principal.path): 
     idempotencyKey: null,
     declaredCostMicrocents: null,
     declaredLimits: null,
+    limitsAdmitted: false,
     audited: false,
   };
 }

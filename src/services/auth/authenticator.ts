@@ -45,7 +45,7 @@ const keyRevoked = () =>
 
 export function createAuthenticator(database: Database): Authenticator {
   const fromApiKey = async (secret: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
-    const found = await database.withSystem(async (tx) => {
+    const found = await database.readSystem(async (tx) => {
       const [row] = await tx
         .select({ key: apiKeys, tenantSlug: tenants.slug })
         .from(apiKeys)
@@ -76,7 +76,7 @@ export function createAuthenticator(database: Database): Authenticator {
 
   const fromSession = async (token: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
     const now = new Date();
-    const result = await database.withSystem(async (tx) => {
+    const result = await database.readSystem(async (tx) => {
       const [session] = await tx
         .select({ userId: userSessions.userId, kind: userSessions.kind })
         .from(userSessions)

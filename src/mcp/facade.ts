@@ -1,0 +1,189 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode as RpcError,
+  ListToolsRequestSchema,
+  McpError,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { parse, type DocumentNode } from 'graphql';
+import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
+import type { PactYoga } from '../server/yoga';
+import { clientIp, credentialsOf } from '../server/credentials';
+import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
+import { recordCall } from '../services/audit/record';
+import type { Principal } from '../services/auth/principal';
+import type { Services } from '../services/index';
+import { admit } from '../services/limits/policy';
+import { recordSecurityEvent } from '../services/security-events';
+import type { McpToolDefinition } from './generated/tools';
+import { runOperation } from './run-operation';
+
+export interface McpFacadeOptions {
+  yoga: PactYoga;
+  services: Services;
+  tools: readonly McpToolDefinition[];
+  /** Persisted operations: hash → document. */
+  manifest: Record<string, string>;
+  publicUrl: string;
+  /** Browser origins allowed besides PUBLIC_URL's own. */
+  allowedOrigins: string[];
+  version: string;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+const rpcError = (status: number, code: number, message: string, data?: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message, ...(data ? { data } : {}) } }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+
+interface Compiled {
+  tool: McpToolDefinition;
+  document: DocumentNode;
+  validate: (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
+}
+
+/**
+ * The MCP endpoint: Streamable HTTP, stateless (a fresh server and transport per request, so any
+ * instance serves any request), over the generated tool table. Each tool call runs its persisted
+ * operation through the GraphQL pipeline; refusals that need an HTTP status (401, 403, 429) are
+ * answered here, before dispatch, and audited like any call.
+ */
+export function createMcpFacade(options: McpFacadeOptions) {
+  const { services, yoga } = options;
+  const validator = new AjvJsonSchemaValidator();
+  const compiled = new Map<string, Compiled>();
+  for (const tool of options.tools) {
+    const source = options.manifest[tool.hash];
+    if (!source) throw new Error(`MCP tool ${tool.name}: persisted operation ${tool.hash} is missing from the manifest`);
+    compiled.set(tool.name, {
+      tool,
+      document: parse(source),
+      validate: validator.getValidator(tool.inputSchema as Parameters<typeof validator.getValidator>[0]),
+    });
+  }
+  const origins = new Set([new URL(options.publicUrl).origin, ...options.allowedOrigins]);
+  const resourceMetadata = `${options.publicUrl}/.well-known/oauth-protected-resource/mcp/`;
+
+  const visibleTools = (principal: Principal) =>
+    options.tools
+      .filter((t) => principal.scopes.has(t.scope as never))
+      .map((t) => ({
+        name: t.name,
+        ...(t.title ? { title: t.title } : {}),
+        description: t.description,
+        inputSchema: t.inputSchema,
+        outputSchema: t.outputSchema,
+        annotations: { readOnlyHint: t.readOnly, ...(t.title ? { title: t.title } : {}) },
+      }));
+
+  const refusal = async (call: Call, error: PactError, status: number, code: number, headers: Record<string, string> = {}) => {
+    await recordCall(services.database, services.audit, call, outcomeOf([error]).outcome, error.code);
+    const data = Object.fromEntries(Object.entries(error.extensions).filter(([k]) => k !== 'http'));
+    return rpcError(status, code, error.message, data, headers);
+  };
+
+  const callTool = async (entry: Compiled, args: Record<string, unknown>, call: Call): Promise<CallToolResult> => {
+    const checked = entry.validate(args);
+    if (!checked.valid) {
+      await recordCall(services.database, services.audit, call, 'error', 'INVALID_ARGUMENTS');
+      return { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${entry.tool.name}: ${checked.errorMessage ?? 'see the input schema'}` }] };
+    }
+    const result = await runOperation(yoga, services, call, entry.document, args);
+    const errors = result.errors ?? [];
+    const value = (result.data as Record<string, unknown> | null | undefined)?.[entry.tool.rootField];
+    if (errors.length > 0 || value === undefined || value === null) {
+      const text = errors.map((e) => `${(e.extensions?.code as string | undefined) ?? 'ERROR'}: ${e.message}`).join('\n') || 'No result.';
+      return { isError: true, content: [{ type: 'text', text }] };
+    }
+    const structured = { ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 };
+    return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+  };
+
+  return {
+    async handle(request: Request): Promise<Response> {
+      const origin = request.headers.get('origin');
+      if (origin !== null && !origins.has(origin)) {
+        await recordSecurityEvent(services.database, services.logger, {
+          kind: 'foreign_origin',
+          path: 'mcp',
+          ip: clientIp(request),
+          userAgent: request.headers.get('user-agent'),
+          detail: { origin: origin.slice(0, 200) },
+        });
+        return rpcError(403, -32000, `Origin ${origin} is not allowed.`);
+      }
+      if (request.method !== 'POST') {
+        return rpcError(405, -32000, 'This server is stateless: POST JSON-RPC messages; there is no standalone SSE stream or session to delete.', undefined, {
+          allow: 'POST',
+        });
+      }
+      let principal: Principal;
+      try {
+        principal = await services.auth.authenticate(credentialsOf(request), 'mcp');
+      } catch (error) {
+        if (!isPactError(error)) throw error;
+        await recordSecurityEvent(services.database, services.logger, {
+          kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
+          path: 'mcp',
+          ip: clientIp(request),
+          userAgent: request.headers.get('user-agent'),
+          tenantHint: request.headers.get('x-tenant-id'),
+          detail: { code: error.code, reason: error.extensions.reason ?? null },
+        });
+        const status = error.code === ErrorCode.Unauthenticated ? 401 : error.code === ErrorCode.TenantRequired ? 400 : 403;
+        return rpcError(status, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': `Bearer resource_metadata="${resourceMetadata}"` } : {});
+      }
+      const text = await request.text();
+      if (text.length > MAX_BODY) return rpcError(413, -32600, 'Request body too large.');
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return rpcError(400, -32700, 'Parse error: the body is not JSON.');
+      }
+      if (Array.isArray(body)) return rpcError(400, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
+
+      const message = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
+      let call: Call | null = null;
+      if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
+        const entry = compiled.get(message.params.name);
+        if (entry) {
+          call = newCall(principal, 'mcp');
+          call.operation = entry.tool.name;
+          call.args = message.params.arguments ?? {};
+          call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
+          call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
+          if (!principal.scopes.has(entry.tool.scope as never)) {
+            return refusal(call, forbiddenScope(entry.tool.scope), 403, -32003);
+          }
+          const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
+          if (limited) {
+            const retry = String(limited.extensions.retry_after_s);
+            return refusal(call, limited, 429, -32029, { 'retry-after': retry });
+          }
+          call.limitsAdmitted = true;
+        }
+      }
+
+      const server = new Server({ name: 'pact', version: options.version }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
+      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: visibleTools(principal) }));
+      server.setRequestHandler(CallToolRequestSchema, async (req) => {
+        const entry = compiled.get(req.params.name);
+        if (!entry || !call) throw new McpError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
+        return callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
+      });
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      await server.connect(transport);
+      try {
+        return await transport.handleRequest(request, { parsedBody: body });
+      } finally {
+        await server.close();
+      }
+    },
+  };
+}

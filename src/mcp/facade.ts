@@ -41,6 +41,14 @@ const rpcError = (status: number, code: number, message: string, data?: Record<s
     headers: { 'content-type': 'application/json', ...headers },
   });
 
+/** A client that lists `text/event-stream` before `application/json` gets an SSE response; others JSON. */
+function prefersEventStream(request: Request): boolean {
+  const accept = (request.headers.get('accept') ?? '').toLowerCase();
+  const sse = accept.indexOf('text/event-stream');
+  const json = accept.indexOf('application/json');
+  return sse !== -1 && (json === -1 || sse < json);
+}
+
 interface Compiled {
   tool: McpToolDefinition;
   document: DocumentNode;
@@ -177,13 +185,24 @@ export function createMcpFacade(options: McpFacadeOptions) {
         if (!entry || !call) throw new McpError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
         return callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
       });
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      const json = !prefersEventStream(request);
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
       await server.connect(transport);
+      let response: Response;
       try {
-        return await transport.handleRequest(request, { parsedBody: body });
-      } finally {
+        response = await transport.handleRequest(request, { parsedBody: body });
+      } catch (error) {
         await server.close();
+        throw error;
       }
+      if (json || !response.body) {
+        await server.close();
+        return response;
+      }
+      // An SSE response is written after handleRequest returns: close the server once the stream ends.
+      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void server.close() });
+      response.body.pipeTo(writable).catch(() => void server.close());
+      return new Response(readable, { status: response.status, headers: response.headers });
     },
   };
 }

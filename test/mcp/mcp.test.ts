@@ -67,6 +67,10 @@ describe('MCP facade over the official SDK client', () => {
       sql`select path, operation, outcome, cost_microcents::int as cost, result_count from audit_log where path = 'mcp' order by at desc limit 1`,
     );
     expect(row).toEqual({ path: 'mcp', operation: 'query_contacts', outcome: 'ok', cost: 100_000, result_count: 5 });
+    const [charge] = await pact.sql<{ path: string; operation: string; cost: number }>(
+      sql`select path, operation, cost_microcents::int as cost from usage_ledger where path = 'mcp' order by id desc limit 1`,
+    );
+    expect(charge).toEqual({ path: 'mcp', operation: 'query_contacts', cost: 100_000 });
     await client.close();
   });
 
@@ -109,6 +113,19 @@ describe('MCP facade over the official SDK client', () => {
     const res = await post(body, headers as Record<string, string>);
     expect(res.status).toBe(status);
     if (status === 401) expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="/);
+  });
+
+  it('answers in SSE when the client prefers it, JSON otherwise', async () => {
+    const list = { jsonrpc: '2.0', id: 3, method: 'tools/list' };
+    const sse = await post(list, { accept: 'text/event-stream, application/json' });
+    expect(sse.status).toBe(200);
+    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await sse.text();
+    const data = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? '{}') as { result: { tools: unknown[] } };
+    expect(data.result.tools).toHaveLength(4);
+    const json = await post(list);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await json.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(4);
   });
 
   it('answers a notification with 202 and GET/DELETE with 405', async () => {

@@ -138,6 +138,27 @@ describe('MCP facade over the official SDK client', () => {
   });
 });
 
+describe('MCP credentials', () => {
+  it('accepts a pact_sess_ session token, and refuses a revoked key at once with 401', async () => {
+    const session = await pact.signIn('manager@pact.demo');
+    const client = await connect(session);
+    expect((await client.listTools()).tools).toHaveLength(4);
+    await client.close();
+    const admin = await pact.signIn('admin@pact.demo');
+    const key = await pact.mintKey(admin, ['read:deals']);
+    expect((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${key}` })).status).toBe(200);
+    const [row] = await pact.sql<{ id: string }>(sql`select id from api_keys where prefix = ${key.slice(0, 14)}`);
+    await pact.gql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: row?.id }, { token: admin });
+    const events = async () => (await pact.sql<{ n: number }>(sql`select count(*)::int as n from security_events where path = 'mcp'`))[0]?.n ?? 0;
+    const before = await events();
+    const revoked = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${key}` });
+    expect(revoked.status).toBe(401);
+    expect(revoked.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata=/);
+    expect(((await revoked.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
+    expect(await events()).toBe(before + 1);
+  });
+});
+
 describe('trusted documents on /graphql', () => {
   it('an API key restricted to persisted operations runs them by hash or by text, and is refused anything else', async () => {
     const { persistedOperations } = await import('../../src/graphql/persisted');

@@ -160,7 +160,12 @@ export function createMcpFacade(options: McpFacadeOptions) {
       let call: Call | null = null;
       if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
         const entry = compiled.get(message.params.name);
-        if (entry) {
+        if (!entry) {
+          const unknown = newCall(principal, 'mcp');
+          unknown.operation = `unknown_tool:${message.params.name.slice(0, 100)}`;
+          unknown.args = message.params.arguments ?? {};
+          await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
+        } else {
           call = newCall(principal, 'mcp');
           call.operation = entry.tool.name;
           call.args = message.params.arguments ?? {};

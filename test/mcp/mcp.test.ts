@@ -86,7 +86,9 @@ describe('MCP facade over the official SDK client', () => {
 
   it('refuses bad input with the wire contract answers, writing only the audit row', async () => {
     const client = await connect(full);
+    const beforeUnknown = await auditCount();
     await expect(client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toThrow(/-32602|Unknown tool/);
+    expect(await auditCount()).toBe(beforeUnknown + 1);
     const before = await auditCount();
     const bad = await client.callTool({ name: 'query_contacts', arguments: { first: 'many' } });
     expect(bad.isError).toBe(true);

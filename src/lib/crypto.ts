@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 const NONCE = 12;
 const TAG = 16;
@@ -35,9 +35,3 @@ export const deriveKey = (ikm: Buffer, info: string, length = 32): Buffer =>
 export const randomToken = (bytes = 32): string => randomBytes(bytes).toString('base64url');
 
 export const randomKey = (): Buffer => randomBytes(32);
-
-export const constantTimeEqual = (a: string, b: string): boolean => {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-};

@@ -11,7 +11,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { parse, type DocumentNode } from 'graphql';
 import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
 import type { PactYoga } from '../server/yoga';
-import { clientIp, credentialsOf } from '../server/credentials';
+import { authenticateRequest, clientIp } from '../server/credentials';
 import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
 import { recordCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
@@ -132,17 +132,9 @@ export function createMcpFacade(options: McpFacadeOptions) {
       }
       let principal: Principal;
       try {
-        principal = await services.auth.authenticate(credentialsOf(request), 'mcp');
+        principal = await authenticateRequest(services, request, 'mcp');
       } catch (error) {
         if (!isPactError(error)) throw error;
-        await recordSecurityEvent(services.database, services.logger, {
-          kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
-          path: 'mcp',
-          ip: clientIp(request),
-          userAgent: request.headers.get('user-agent'),
-          tenantHint: request.headers.get('x-tenant-id'),
-          detail: { code: error.code, reason: error.extensions.reason ?? null },
-        });
         const status = error.code === ErrorCode.Unauthenticated ? 401 : error.code === ErrorCode.TenantRequired ? 400 : 403;
         return rpcError(status, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': `Bearer resource_metadata="${resourceMetadata}"` } : {});
       }

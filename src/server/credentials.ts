@@ -1,4 +1,8 @@
+import { ErrorCode, isPactError } from '../lib/errors';
 import { SESSION_COOKIE, type Credentials } from '../services/auth/authenticator';
+import type { CallPath, Principal } from '../services/auth/principal';
+import type { Services } from '../services/index';
+import { recordSecurityEvent } from '../services/security-events';
 
 const cookieValue = (header: string | null, name: string): string | null => {
   if (!header) return null;
@@ -22,3 +26,25 @@ export function credentialsOf(request: Request): Credentials {
 
 export const clientIp = (request: Request): string | null =>
   request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
+
+/**
+ * Authenticates a request's credentials for `path`; a refusal (before any tenant is known) is
+ * recorded as a security event and rethrown for the caller to answer in its own protocol.
+ */
+export async function authenticateRequest(services: Services, request: Request, path: CallPath): Promise<Principal> {
+  try {
+    return await services.auth.authenticate(credentialsOf(request), path);
+  } catch (error) {
+    if (isPactError(error)) {
+      await recordSecurityEvent(services.database, services.logger, {
+        kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
+        path,
+        ip: clientIp(request),
+        userAgent: request.headers.get('user-agent'),
+        tenantHint: request.headers.get('x-tenant-id'),
+        detail: { code: error.code, reason: error.extensions.reason ?? null },
+      });
+    }
+    throw error;
+  }
+}

@@ -5,8 +5,7 @@ import { newCall, outcomeOf, type Call } from '../../services/audit/call';
 import { checkIdempotencyKey } from '../../services/audit/idempotency';
 import { recordCall } from '../../services/audit/record';
 import type { Services } from '../../services/index';
-import { recordSecurityEvent } from '../../services/security-events';
-import { clientIp, credentialsOf } from '../credentials';
+import { authenticateRequest } from '../credentials';
 
 const calls = new WeakMap<Request, Call>();
 
@@ -56,17 +55,9 @@ export function useAuthentication(services: Services): Plugin {
       const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
       let call: Call;
       try {
-        call = newCall(await services.auth.authenticate(credentialsOf(request), path));
+        call = newCall(await authenticateRequest(services, request, path));
       } catch (error) {
         if (!isPactError(error)) throw error;
-        await recordSecurityEvent(services.database, services.logger, {
-          kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
-          path,
-          ip: clientIp(request),
-          userAgent: request.headers.get('user-agent'),
-          tenantHint: request.headers.get('x-tenant-id'),
-          detail: { code: error.code, reason: error.extensions.reason ?? null },
-        });
         setResult({ errors: [error] });
         return;
       }

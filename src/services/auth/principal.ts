@@ -18,5 +18,3 @@ export interface Principal {
   /** API keys restricted to persisted operations. */
   trustedDocumentsOnly: boolean;
 }
-
-export const hasScope = (principal: Principal, scope: Scope): boolean => principal.scopes.has(scope);

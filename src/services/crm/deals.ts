@@ -70,7 +70,7 @@ const columns = {
   updatedAt: deals.updatedAt,
 };
 
-export function dealFilterSql(ctx: ServiceContext, filter: DealFilter): { where: SQL | undefined; filtered: boolean } {
+function dealFilterSql(ctx: ServiceContext, filter: DealFilter): { where: SQL | undefined; filtered: boolean } {
   const search = searchText(filter.search);
   const ownerId = optionalId(filter.ownerId, 'ownerId');
   const accountId = optionalId(filter.accountId, 'accountId');

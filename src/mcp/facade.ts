@@ -12,6 +12,8 @@ import { parse, type DocumentNode } from 'graphql';
 import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
 import type { PactYoga } from '../server/yoga';
 import { authenticateRequest, clientIp } from '../server/credentials';
+import { pactResources, resourceMetadataUrl } from '../server/oauth/resources';
+import { OAUTH_SCOPES } from '../services/oauth/scopes';
 import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
 import { recordCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
@@ -75,7 +77,16 @@ export function createMcpFacade(options: McpFacadeOptions) {
     });
   }
   const origins = new Set([new URL(options.publicUrl).origin, ...options.allowedOrigins]);
-  const resourceMetadata = `${options.publicUrl}/.well-known/oauth-protected-resource/mcp/`;
+  const resources = pactResources(options.publicUrl);
+  const audiences = new Set<string>(resources.mcp);
+  /** The resource a request addressed: `/mcp` and `/mcp/` each have their own metadata document. */
+  const resourceOf = (request: Request) => (new URL(request.url).pathname.endsWith('/') ? resources.mcp[0] : resources.mcp[1]);
+  const challenge = (request: Request, error?: { code: string; description: string }) =>
+    [
+      `Bearer resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}"`,
+      `scope="${OAUTH_SCOPES.join(' ')}"`,
+      ...(error ? [`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`] : []),
+    ].join(', ');
 
   const visibleTools = (principal: Principal) =>
     options.tools
@@ -132,11 +143,13 @@ export function createMcpFacade(options: McpFacadeOptions) {
       }
       let principal: Principal;
       try {
-        principal = await authenticateRequest(services, request, 'mcp');
+        principal = await authenticateRequest(services, request, 'mcp', audiences);
       } catch (error) {
         if (!isPactError(error)) throw error;
         const status = error.code === ErrorCode.Unauthenticated ? 401 : error.code === ErrorCode.TenantRequired ? 400 : 403;
-        return rpcError(status, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': `Bearer resource_metadata="${resourceMetadata}"` } : {});
+        const presented = request.headers.has('authorization');
+        const header = challenge(request, presented ? { code: 'invalid_token', description: error.message } : undefined);
+        return rpcError(status, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': header } : {});
       }
       const text = await request.text();
       if (text.length > MAX_BODY) return rpcError(413, -32600, 'Request body too large.');
@@ -164,7 +177,13 @@ export function createMcpFacade(options: McpFacadeOptions) {
           call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
           call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
           if (!principal.scopes.has(entry.tool.scope as never)) {
-            return refusal(call, forbiddenScope(entry.tool.scope), 403, -32003);
+            const headers: Record<string, string> =
+              principal.kind === 'oauth'
+                ? {
+                    'www-authenticate': `Bearer error="insufficient_scope", scope="${entry.tool.scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${entry.tool.scope}"`,
+                  }
+                : {};
+            return refusal(call, forbiddenScope(entry.tool.scope), 403, -32003, headers);
           }
           const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
           if (limited) {

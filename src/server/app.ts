@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import { z } from 'zod';
 import { isPactError } from '../lib/errors';
@@ -5,6 +6,10 @@ import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
 import { clientIp, credentialsOf } from './credentials';
+import { OAUTH_ENDPOINTS, createOAuthEndpoints, type OAuthRateLimit } from './oauth/express';
+import { createOAuthProvider, type AutoApprove } from './oauth/provider';
+import { pactResources } from './oauth/resources';
+import { createOAuthRoutes } from './oauth/routes';
 import { createPactYoga, type PactYoga, type YogaOptions } from './yoga';
 
 export interface AppOptions {
@@ -22,11 +27,19 @@ export interface AppOptions {
   mcp?: (yoga: PactYoga) => { handle(request: Request): Promise<Response> };
   /** Mark the session cookie Secure (https deployments). */
   secureCookies?: boolean;
+  oauth?: {
+    /** Tests only: sign a user in and approve without a browser. Refused with `production`. */
+    autoApprove?: AutoApprove;
+    /** Overrides of the OAuth endpoints' per-instance rate limits; `false` turns them off (tests). */
+    rateLimit?: OAuthRateLimit;
+  };
 }
 
 export interface PactApp {
-  /** The Fetch-API handler; also a Node request listener. */
+  /** The Fetch-API handler (everything but the OAuth endpoints the SDK's express handlers serve). */
   handler: ReturnType<typeof createHandler>;
+  /** The Node request listener that serves every route. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
   yoga: PactYoga;
 }
 
@@ -44,12 +57,15 @@ const SignIn = z.object({
   kind: z.enum(['browser', 'token']).default('browser'),
 });
 
-/** The HTTP application: `/graphql`, `/auth/sign-in`, `/auth/sign-out`, `/healthz`. */
+/** The HTTP application: `/graphql`, `/mcp`, OAuth (`/oauth/*`, `/.well-known/*`), `/auth/sign-in`, `/auth/sign-out`, `/healthz`. */
 export function createApp(options: AppOptions): PactApp {
   const { services } = options;
   const logger = services.logger;
+  if (options.production && options.oauth?.autoApprove) throw new Error('OAuth auto-approve is a test facility and cannot run in production.');
+  const resources = pactResources(options.publicUrl);
   const yoga = createPactYoga({
     services,
+    audiences: new Set([resources.graphql]),
     graphiql: options.graphiql ?? false,
     production: options.production ?? false,
     allowedOrigins: options.allowedOrigins ?? [],
@@ -57,6 +73,11 @@ export function createApp(options: AppOptions): PactApp {
   });
   const mcp = options.mcp?.(yoga);
   const cookieFlags = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
+  const oauthRoutes = createOAuthRoutes({ services, resources, cookieFlags });
+  const oauthEndpoints = createOAuthEndpoints(
+    createOAuthProvider({ services, resources, autoApprove: options.oauth?.autoApprove }),
+    options.oauth?.rateLimit,
+  );
 
   const signIn = async (request: Request): Promise<Response> => {
     let body: unknown;
@@ -104,6 +125,8 @@ export function createApp(options: AppOptions): PactApp {
     if (path === '/auth/sign-out') {
       return request.method === 'POST' ? signOut(request) : json(errorBody('METHOD_NOT_ALLOWED', 'Use POST.'), 405, { allow: 'POST' });
     }
+    const oauth = await oauthRoutes.handle(request, path);
+    if (oauth) return oauth;
     if (path === '/healthz') return json({ ok: true });
     if (path === '/') {
       return json({ name: 'Pact', graphql: `${options.publicUrl}/graphql`, signIn: `${options.publicUrl}/auth/sign-in` });
@@ -111,5 +134,11 @@ export function createApp(options: AppOptions): PactApp {
     return json(errorBody('NOT_FOUND', `No route for ${path}.`), 404);
   });
 
-  return { handler, yoga };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0]?.replace(/(.)\/$/, '$1') ?? '/';
+    if (OAUTH_ENDPOINTS.has(path)) return oauthEndpoints(req, res);
+    void handler(req, res);
+  };
+
+  return { handler, listener, yoga };
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, isPactError } from '../lib/errors';
+import { ErrorCode, PactError, isPactError } from '../lib/errors';
 import { SESSION_COOKIE, type Credentials } from '../services/auth/authenticator';
 import type { CallPath, Principal } from '../services/auth/principal';
 import type { Services } from '../services/index';
@@ -27,13 +27,27 @@ export function credentialsOf(request: Request): Credentials {
 export const clientIp = (request: Request): string | null =>
   request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
 
+/** An OAuth token presented to a resource it was not issued for (RFC 8707). */
+export const wrongAudience = () =>
+  new PactError(ErrorCode.Unauthenticated, 'This access token was issued for another resource; request a token for this one.', {
+    reason: 'WRONG_AUDIENCE',
+  });
+
 /**
- * Authenticates a request's credentials for `path`; a refusal (before any tenant is known) is
- * recorded as a security event and rethrown for the caller to answer in its own protocol.
+ * Authenticates a request's credentials for `path`; an OAuth access token must have been issued
+ * for one of `audiences`. A refusal (before any tenant is known) is recorded as a security event
+ * and rethrown for the caller to answer in its own protocol.
  */
-export async function authenticateRequest(services: Services, request: Request, path: CallPath): Promise<Principal> {
+export async function authenticateRequest(
+  services: Services,
+  request: Request,
+  path: CallPath,
+  audiences: ReadonlySet<string>,
+): Promise<Principal> {
   try {
-    return await services.auth.authenticate(credentialsOf(request), path);
+    const principal = await services.auth.authenticate(credentialsOf(request), path);
+    if (principal.kind === 'oauth' && !audiences.has(principal.resource ?? '')) throw wrongAudience();
+    return principal;
   } catch (error) {
     if (isPactError(error)) {
       await recordSecurityEvent(services.database, services.logger, {

@@ -30,6 +30,8 @@ try {
     `Pact is listening (ready in ${seconds}s, ${pact.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).`,
     '',
     `  GraphQL     ${pact.url}/graphql${config.env !== 'production' ? '  (open it in a browser for GraphiQL)' : ''}`,
+    `  MCP         ${pact.url}/mcp/  (OAuth: give an MCP client this URL alone; or a bearer API key)`,
+    `  OAuth       ${pact.url}/.well-known/oauth-authorization-server`,
     `  Sign in     POST ${pact.url}/auth/sign-in  {"email":"owner@pact.demo","password":"${DEMO_PASSWORD}"}`,
   ];
   if (pact.seeded) lines.push('', '  Seeded the demo tenant "demo" and a second tenant "globex".');

@@ -126,9 +126,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 
 /** Opens the database, migrates, seeds the demo on an empty database, mints the demo key, and listens. */
 export async function startPact(config: Config, logger: Logger, options: { seed?: boolean } = {}): Promise<RunningPact> {
-  let handler: PactApp['handler'] | null = null;
+  let handler: PactApp['listener'] | null = null;
   const server = createServer((req, res) => {
-    if (handler) return void handler(req, res);
+    if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":{"code":"STARTING","message":"Pact is starting."}}');
   });
   const port = await listen(server, config.port, config.host);
@@ -161,7 +161,7 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       mcp: pactMcp({ services, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins }),
       secureCookies: config.publicUrl.startsWith('https:'),
     });
-    handler = app.handler;
+    handler = app.listener;
     const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
     let closed = false;
     return {

@@ -11,6 +11,8 @@ import { useHardening, type HardeningOptions } from './plugins/use-hardening';
 
 export interface YogaOptions {
   services: Services;
+  /** Resources (RFC 8707) whose OAuth tokens /graphql accepts: `<PUBLIC_URL>/graphql`. */
+  audiences: ReadonlySet<string>;
   /** Serve GraphiQL (development only). */
   graphiql?: boolean;
   /** Production hardening: no introspection or suggestions for API keys. */
@@ -49,7 +51,7 @@ export function createPactYoga(options: YogaOptions): PactYoga {
       return { principal: call.principal, services, call };
     },
     plugins: [
-      useAuthentication(services),
+      useAuthentication(services, options.audiences),
       ...useHardening({ production: options.production ?? false, ...options.hardening }),
       useGuarantees(),
     ],

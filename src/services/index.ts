@@ -1,3 +1,4 @@
+import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
 import type { Database } from '../db/client';
 import { createCursorCodec, type CursorCodec } from '../lib/cursor';
 import { deriveKey } from '../lib/crypto';
@@ -7,6 +8,9 @@ import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { createLocalKeyProvider, type KeyProvider } from './keys/key-provider';
 import { createKeyService, type KeyService } from './keys/tenant-keys';
 import { createMemoryWindowStore } from './limits/memory-store';
+import { createClientsStore } from './oauth/clients';
+import { createFormTokens, type FormTokens } from './oauth/form-tokens';
+import { createGrantService, type GrantService } from './oauth/grants';
 import { DEFAULT_LIMITS, type LimitPolicy, type WindowStore } from './limits/policy';
 import { createRedisWindowStore } from './limits/redis-store';
 
@@ -20,6 +24,8 @@ export interface Services {
   limiter: WindowStore;
   limits: LimitPolicy;
   logger: Logger;
+  /** The OAuth authorization server's state: registered clients, requests, codes and tokens. */
+  oauth: { clients: OAuthRegisteredClientsStore; grants: GrantService; formTokens: FormTokens };
   close(): Promise<void>;
 }
 
@@ -40,15 +46,21 @@ export function createServices(options: ServicesOptions): Services {
   const limiter = options.redisUrl
     ? createRedisWindowStore({ url: options.redisUrl, logger: options.logger })
     : createMemoryWindowStore();
+  const grants = createGrantService(options.database);
   return {
     database: options.database,
     keys: createKeyService(provider),
     cursors: createCursorCodec(deriveKey(options.masterKey, 'pact/cursor')),
-    auth: createAuthenticator(options.database),
+    auth: createAuthenticator(options.database, grants),
     audit: createAuditService(options.masterKey),
     limiter,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     logger: options.logger,
+    oauth: {
+      clients: createClientsStore(options.database, deriveKey(options.masterKey, 'pact/oauth-client-secret')),
+      grants,
+      formTokens: createFormTokens(deriveKey(options.masterKey, 'pact/oauth-form')),
+    },
     close: () => limiter.close(),
   };
 }

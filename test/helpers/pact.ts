@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../src/db/client';
@@ -66,6 +66,8 @@ export interface TestPactOptions {
   hardening?: AppOptions['hardening'];
   /** Where the server logs (silent by default). */
   logger?: Logger;
+  /** OAuth settings (auto-approve for headless flows); the endpoints' rate limits are off unless given. */
+  oauth?: AppOptions['oauth'];
   /** Share another test server's database (a second instance). */
   database?: { database: Database; masterKey: Buffer; seed: SeedResult };
 }
@@ -77,16 +79,19 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits });
   const seed = options.database?.seed ?? (await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE }));
-  const app = createApp({
-    services,
-    publicUrl: 'http://127.0.0.1',
-    production: options.production ?? false,
-    mcp: pactMcp({ services, publicUrl: 'http://127.0.0.1', allowedOrigins: [] }),
-    ...(options.hardening ? { hardening: options.hardening } : {}),
-  });
-  const server: Server = createServer(app.handler);
+  let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const server: Server = createServer((req, res) => listener?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = createApp({
+    services,
+    publicUrl: url,
+    production: options.production ?? false,
+    mcp: pactMcp({ services, publicUrl: url, allowedOrigins: [] }),
+    oauth: { rateLimit: false, ...options.oauth },
+    ...(options.hardening ? { hardening: options.hardening } : {}),
+  });
+  listener = app.listener;
 
   const gql: TestPact['gql'] = async (query, variables, options = {}) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };

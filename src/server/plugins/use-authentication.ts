@@ -46,16 +46,16 @@ type ResultLike = { errors?: readonly { extensions?: Record<string, unknown> | n
 
 /**
  * Authenticates every `/graphql` request before it is parsed and opens its call (path `ui` for a
- * console cookie, `graphql` otherwise). A refusal before a tenant is known becomes a security event;
+ * console cookie, `graphql` otherwise); OAuth tokens must be issued for one of `audiences`. A refusal before a tenant is known becomes a security event;
  * a call that ends without executing (parse or validation error, bad header) is audited at the end.
  */
-export function useAuthentication(services: Services): Plugin {
+export function useAuthentication(services: Services, audiences: ReadonlySet<string>): Plugin {
   return {
     async onParams({ request, params, setParams, setResult }) {
       const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
       let call: Call;
       try {
-        call = newCall(await authenticateRequest(services, request, path));
+        call = newCall(await authenticateRequest(services, request, path, audiences));
       } catch (error) {
         if (!isPactError(error)) throw error;
         setResult({ errors: [error] });

@@ -60,7 +60,7 @@ export function useHardening(options: HardeningOptions): Plugin[] {
         }
       });
       const call = callOfContext(context);
-      if (options.production && call?.principal.kind === 'api_key') addValidationRule(NoSchemaIntrospectionCustomRule);
+      if (options.production && call?.principal.kind !== 'user') addValidationRule(NoSchemaIntrospectionCustomRule);
       return ({ result, setResult }) => {
         if (result.length === 0) return;
         const others = result.filter((e) => !introspection(e)).map((e) => stable(e) as GraphQLError);

@@ -5,6 +5,7 @@ import { apiKeys, memberships, tenants, userSessions, users } from '../../db/sch
 import { randomToken, sha256Hex } from '../../lib/crypto';
 import { ErrorCode, PactError, unauthenticated } from '../../lib/errors';
 import { newId, isUuid } from '../../lib/ids';
+import { ACCESS_TOKEN_PREFIX, type GrantService } from '../oauth/grants';
 import type { CallPath, Principal } from './principal';
 import { ROLE_SCOPES, isScope, type MemberRole } from './scopes';
 
@@ -33,6 +34,15 @@ export interface Authenticator {
   authenticate(credentials: Credentials, path: CallPath): Promise<Principal>;
   signIn(email: string, password: string, kind: 'browser' | 'token'): Promise<SignInResult>;
   signOut(token: string): Promise<void>;
+  /** The signed-in user behind a live session token and their tenants, or null. */
+  session(token: string): Promise<SessionUser | null>;
+}
+
+export interface SessionUser {
+  userId: string;
+  email: string;
+  displayName: string;
+  tenants: SignInResult['tenants'];
 }
 
 export const hashSecret = (secret: string): string => sha256Hex(secret);
@@ -43,7 +53,7 @@ const dummyHash = argonHash('pact-timing-equaliser');
 const keyRevoked = () =>
   new PactError(ErrorCode.Unauthenticated, 'This API key has been revoked.', { reason: 'KEY_REVOKED' });
 
-export function createAuthenticator(database: Database): Authenticator {
+export function createAuthenticator(database: Database, grants: GrantService): Authenticator {
   const fromApiKey = async (secret: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
     const found = await database.readSystem(async (tx) => {
       const [row] = await tx
@@ -118,6 +128,34 @@ export function createAuthenticator(database: Database): Authenticator {
     };
   };
 
+  const fromOAuth = async (token: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
+    const found = await grants.accessToken(token);
+    if (!found) throw unauthenticated('Invalid access token.');
+    const { token: row, tenantSlug, role } = found;
+    if (row.revokedAt) throw new PactError(ErrorCode.Unauthenticated, 'This access token has been revoked; sign in again.', { reason: 'TOKEN_REVOKED' });
+    if (row.expiresAt <= new Date()) {
+      throw new PactError(ErrorCode.Unauthenticated, 'This access token has expired; refresh it or sign in again.', { reason: 'TOKEN_EXPIRED' });
+    }
+    if (!role) throw new PactError(ErrorCode.Unauthenticated, 'The user no longer belongs to this tenant.', { reason: 'MEMBERSHIP_ENDED' });
+    if (tenantHint && tenantHint !== row.tenantId && tenantHint !== tenantSlug) {
+      throw new PactError(ErrorCode.UnknownTenant, 'This access token was issued for another tenant than the one named in X-Tenant-ID.');
+    }
+    const held = new Set<string>(ROLE_SCOPES[role]);
+    return {
+      kind: 'oauth',
+      tenantId: row.tenantId,
+      tenantSlug,
+      userId: row.userId,
+      apiKeyId: null,
+      role,
+      scopes: new Set(row.scopes.filter(isScope).filter((s) => held.has(s))),
+      client: `oauth:${row.clientId}`,
+      path,
+      trustedDocumentsOnly: false,
+      resource: row.resource,
+    };
+  };
+
   return {
     async authenticate(credentials, path) {
       const hint = credentials.tenant?.trim() || null;
@@ -127,7 +165,8 @@ export function createAuthenticator(database: Database): Authenticator {
       const bearer = credentials.bearer;
       if (bearer?.startsWith(API_KEY_PREFIX)) return fromApiKey(bearer, hint, path);
       if (bearer?.startsWith(SESSION_PREFIX)) return fromSession(bearer, hint, path);
-      if (bearer) throw unauthenticated('Unrecognised bearer token: expected a pact_live_ API key or a pact_sess_ session token.');
+      if (bearer?.startsWith(ACCESS_TOKEN_PREFIX)) return fromOAuth(bearer, hint, path);
+      if (bearer) throw unauthenticated('Unrecognised bearer token: expected an OAuth access token, a pact_live_ API key or a pact_sess_ session token.');
       if (credentials.sessionCookie) return fromSession(credentials.sessionCookie, hint, 'ui');
       throw unauthenticated('Authentication required: send Authorization: Bearer <pact_live_… API key>.');
     },
@@ -151,6 +190,25 @@ export function createAuthenticator(database: Database): Authenticator {
           .where(eq(memberships.userId, user.id));
       });
       return { token, userId: user.id, expiresAt, tenants: tenantRows };
+    },
+
+    async session(token) {
+      return database.readSystem(async (tx) => {
+        const [user] = await tx
+          .select({ userId: users.id, email: users.email, displayName: users.displayName })
+          .from(userSessions)
+          .innerJoin(users, eq(users.id, userSessions.userId))
+          .where(and(eq(userSessions.tokenHash, hashSecret(token)), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, new Date())))
+          .limit(1);
+        if (!user) return null;
+        const tenantRows = await tx
+          .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
+          .from(memberships)
+          .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+          .where(eq(memberships.userId, user.userId))
+          .orderBy(tenants.name);
+        return { ...user, tenants: tenantRows };
+      });
     },
 
     async signOut(token) {

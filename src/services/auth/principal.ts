@@ -5,7 +5,7 @@ export type CallPath = 'graphql' | 'ui' | 'mcp';
 
 /** Who is calling, for which tenant, with what rights. Built once per request by the authenticator. */
 export interface Principal {
-  kind: 'api_key' | 'user';
+  kind: 'api_key' | 'user' | 'oauth';
   tenantId: string;
   tenantSlug: string;
   userId: string | null;
@@ -17,4 +17,6 @@ export interface Principal {
   path: CallPath;
   /** API keys restricted to persisted operations. */
   trustedDocumentsOnly: boolean;
+  /** OAuth access tokens: the resource (RFC 8707) the token was issued for. */
+  resource?: string;
 }

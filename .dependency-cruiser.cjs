@@ -1,4 +1,4 @@
-/** Import rules: no cycles, and layers import one way (lib → config/db → services → graphql → server → mcp). */
+/** Import rules: no cycles, and layers import one way (lib → config/db → services → graphql → server → mcp); cli stands apart. */
 const layer = (from, forbidden) => ({
   name: `${from}-imports-one-way`,
   severity: 'error',
@@ -14,6 +14,13 @@ module.exports = {
     layer('db', ['services', 'graphql', 'server', 'mcp', 'cli']),
     layer('services', ['graphql', 'server', 'mcp', 'cli']),
     layer('graphql', ['server', 'mcp', 'cli']),
+    {
+      name: 'cli-is-an-http-client',
+      severity: 'error',
+      comment: 'src/cli talks to Pact over HTTP: of the rest of src it may import only the scope constants',
+      from: { path: '^src/cli/' },
+      to: { path: '^src/(?!cli/)', pathNot: '^src/services/auth/scopes\\.ts$' },
+    },
     {
       ...layer('server', ['mcp', 'cli']),
       comment: 'src/server may not import src/mcp, except the composition root (start.ts, main.ts)',

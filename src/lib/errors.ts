@@ -51,6 +51,20 @@ export const unauthenticated = (message = 'Missing or invalid credentials.') =>
 export const forbiddenScope = (scope: string) =>
   new PactError(ErrorCode.Forbidden, `Missing required scope '${scope}'.`, { scope });
 
+/** "owner or admin", "owner, admin, manager or member". */
+const orList = (items: readonly string[]): string =>
+  items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
+/**
+ * A refusal by role: the message names what was attempted, the roles that may do it and the
+ * caller's role; `extensions.requiredRole` lists the roles. Audited as `denied` (no `reason`).
+ */
+export const forbiddenRole = (action: string, allowed: readonly string[], role: string) =>
+  new PactError(ErrorCode.Forbidden, `${action} needs role ${orList(allowed)}; you are ${role === 'api' ? 'api (an API key)' : role}.`, {
+    requiredRole: [...allowed],
+    role,
+  });
+
 export const badInput = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}) =>
   new PactError(code, message, extra);
 

@@ -83,8 +83,12 @@ describe('consent', () => {
 
   it('erasing an e-mail deletes the contact ciphertext and blind index and keeps no fingerprint of the address', async () => {
     const created = (await call('mutation { createContact(input: { name: "Erase Me", email: "erase.me@subject.example" }) { id } }')).createContact;
-    const erased = (await call('mutation { eraseConsent(subject: { kind: EMAIL, value: "erase.me@subject.example" }) { status erasedRecords } }')).eraseConsent;
-    expect(erased).toEqual({ status: 'ERASED', erasedRecords: 1 });
+    // Erasure is owner/admin only: an API key is refused, an admin's session erases.
+    const byKey = await pact.gql('mutation { eraseConsent(subject: { kind: EMAIL, value: "erase.me@subject.example" }) { status } }', {}, { token: key });
+    expect(byKey.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRole: ['owner', 'admin'], role: 'api' });
+    const admin = await pact.signIn('admin@pact.demo');
+    const res = await pact.gql<Data>('mutation { eraseConsent(subject: { kind: EMAIL, value: "erase.me@subject.example" }) { status erasedRecords } }', {}, { token: admin });
+    expect(res.body.data?.eraseConsent).toEqual({ status: 'ERASED', erasedRecords: 1 });
     expect(await pact.sql(sql`select id from contacts where id = ${created.id}`)).toEqual([]);
     const subjects = await pact.sql<{ subject_key: string; status: string }>(sql`select subject_key, status from consent_subjects where status = 'erased' and subject_key like 'erased:%'`);
     expect(subjects.length).toBe(TEST_SIZE.emailConsent.erased + 1);

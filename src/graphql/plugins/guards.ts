@@ -10,13 +10,14 @@ import {
   GraphQLDirective,
   GraphQLFloat,
   GraphQLInt,
+  GraphQLList,
   GraphQLNonNull,
   GraphQLString,
   type GraphQLFieldResolver,
 } from 'graphql';
-import { forbiddenScope } from '../../lib/errors';
+import { forbiddenRole, forbiddenScope } from '../../lib/errors';
 import type { Principal } from '../../services/auth/principal';
-import type { Scope } from '../../services/auth/scopes';
+import type { Role, Scope } from '../../services/auth/scopes';
 
 /** The consent subject a type is filtered by: a contact's e-mail, an account's domain, a deal's account domain. */
 export type ConsentSubject = 'email' | 'domain' | 'account.domain';
@@ -31,6 +32,14 @@ declare global {
     export interface FieldOptions<Types extends SchemaTypes, ParentShape, Type, Nullable, Args, ResolveShape, ResolveReturnShape> {
       /** The scope a caller needs to resolve this field; enforced, printed as `@requiresScope`. */
       scope?: Scope;
+      /**
+       * The roles that may resolve this field (checked before `scope`); anyone else is refused with
+       * FORBIDDEN, `extensions.requiredRole` and a message naming the roles and the caller's role.
+       * Printed as `@requiresRole`.
+       */
+      roles?: readonly Role[];
+      /** What the field does, for the refusal message ("Erasing a subject"); defaults to the field name. */
+      roleAction?: string;
       /** Marks personal data: stored encrypted under the tenant's key; printed as `@pii`. */
       pii?: boolean;
       /** Per-call cost in cents of a root field, charged to the tenant's ledger; printed as `@cost`. */
@@ -50,6 +59,8 @@ type DirectiveMap = Record<string, Record<string, unknown>>;
 
 interface GuardOptions {
   scope?: Scope;
+  roles?: readonly Role[];
+  roleAction?: string;
   pii?: boolean;
   cost?: number;
   rateLimitPerMin?: number;
@@ -77,7 +88,7 @@ const withDirectives = <T extends { extensions?: Record<string, unknown> | null 
   return { ...config, extensions: { ...config.extensions, directives: { ...existing, ...add } } };
 };
 
-/** Enforces `scope` on fields and records `scope`, `pii` and `consent` as schema directives. */
+/** Enforces `roles` and `scope` on fields and records them, `pii`, `cost` and `consent` as schema directives. */
 export class PactGuardsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override onTypeConfig(typeConfig: PothosTypeConfig): PothosTypeConfig {
     if (typeConfig.kind !== 'Object') return typeConfig;
@@ -86,8 +97,9 @@ export class PactGuardsPlugin<Types extends SchemaTypes> extends BasePlugin<Type
   }
 
   override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
-    const { scope, pii, cost, rateLimitPerMin } = fieldConfig.pothosOptions as GuardOptions;
+    const { scope, roles, pii, cost, rateLimitPerMin } = fieldConfig.pothosOptions as GuardOptions;
     const add: DirectiveMap = {};
+    if (roles) add.requiresRole = { roles: [...roles] };
     if (scope) add.requiresScope = { scope };
     if (pii) add.pii = {};
     if (cost !== undefined) add.cost = { cents: cost };
@@ -99,11 +111,13 @@ export class PactGuardsPlugin<Types extends SchemaTypes> extends BasePlugin<Type
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
     fieldConfig: PothosOutputFieldConfig<Types>,
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
-    const scope = (fieldConfig.pothosOptions as { scope?: Scope }).scope;
-    if (!scope) return resolver;
+    const { scope, roles, roleAction } = fieldConfig.pothosOptions as GuardOptions;
+    if (!scope && !roles) return resolver;
+    const action = roleAction ?? `\`${fieldConfig.name}\``;
     return (parent, args, context, info) => {
       const principal = (context as { principal?: Principal }).principal;
-      if (!principal?.scopes.has(scope)) throw forbiddenScope(scope);
+      if (roles && !(principal && roles.includes(principal.role))) throw forbiddenRole(action, roles, principal?.role ?? 'anonymous');
+      if (scope && !principal?.scopes.has(scope)) throw forbiddenScope(scope);
       return resolver(parent, args, context, info);
     };
   }
@@ -118,6 +132,12 @@ export const guardDirectives = [
     description: 'The OAuth/API-key scope a caller needs for this field.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
     args: { scope: { type: new GraphQLNonNull(GraphQLString) } },
+  }),
+  new GraphQLDirective({
+    name: 'requiresRole',
+    description: 'The roles that may use this field (owner, admin, manager, member; api for API keys).',
+    locations: [DirectiveLocation.FIELD_DEFINITION],
+    args: { roles: { type: new GraphQLNonNull(new GraphQLList(new GraphQLNonNull(GraphQLString))) } },
   }),
   new GraphQLDirective({
     name: 'pii',

@@ -1,4 +1,5 @@
 import { listApiKeys, mintApiKey, revokeApiKey, type ApiKeyRecord, type MintedKey } from '../../services/auth/api-keys';
+import { MEMBER_ROLES } from '../../services/auth/scopes';
 import { builder } from '../builder';
 import { svc } from '../context';
 
@@ -12,6 +13,8 @@ const ApiKey = builder.objectRef<ApiKeyRecord>('ApiKey').implement({
     trustedDocumentsOnly: t.exposeBoolean('trustedDocumentsOnly'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
+    createdByUserId: t.exposeID('createdByUserId', { nullable: true, description: 'Who minted it; null for the demo key.' }),
+    createdByEmail: t.exposeString('createdByEmail', { nullable: true, description: 'The e-mail of who minted it.' }),
   }),
 });
 
@@ -25,15 +28,23 @@ const MintedApiKey = builder.objectRef<MintedKey>('MintedApiKey').implement({
 const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
-    scopes: t.stringList({ required: true, description: 'Any of read:accounts, read:contacts, read:deals, read:workflows, write:crm, write:consent.' }),
+    scopes: t.stringList({
+      required: true,
+      description:
+        'Any of read:accounts, read:contacts, read:deals, read:workflows, write:crm, write:consent that the caller holds itself.',
+    }),
     trustedDocumentsOnly: t.boolean({ description: 'Accept only persisted operations with this key.' }),
   }),
 });
 
+/** Signed-in people manage keys (owners and admins every key, others their own); an API key never does. */
+const keyManagers = { roles: MEMBER_ROLES, roleAction: 'Managing API keys' } as const;
+
 builder.queryField('apiKeys', (t) =>
   t.field({
     type: [ApiKey],
-    scope: 'admin:keys',
+    ...keyManagers,
+    description: 'Every key of the tenant for owners and admins; the keys the caller minted for managers and members.',
     args: { includeRevoked: t.arg.boolean() },
     resolve: (_, args, ctx) => listApiKeys(svc(ctx), args.includeRevoked ?? false),
   }),
@@ -42,13 +53,15 @@ builder.queryField('apiKeys', (t) =>
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: MintedApiKey,
-    scope: 'admin:keys',
+    ...keyManagers,
+    description: "Mints a key with scopes no wider than the caller's own.",
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: (_, args, ctx) => mintApiKey(svc(ctx), args.input),
   }),
   revokeApiKey: t.field({
     type: ApiKey,
-    scope: 'admin:keys',
+    ...keyManagers,
+    description: "Revokes a key at once, on every instance. Managers and members revoke only their own keys.",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_, args, ctx) => revokeApiKey(svc(ctx), String(args.id)),
   }),

@@ -6,6 +6,7 @@ import {
   type ConsentStatus,
   type ConsentSubjectRecord,
 } from '../../services/consent/subjects';
+import { ADMIN_ROLES } from '../../services/auth/scopes';
 import { builder } from '../builder';
 import { svc } from '../context';
 
@@ -60,11 +61,12 @@ builder.queryField('consentSubject', (t) =>
   }),
 );
 
-const consentMutation = (status: ConsentStatus, description: string) =>
+const consentMutation = (status: ConsentStatus, description: string, admin?: { roleAction: string }) =>
   builder.mutationField(`${status === 'erased' ? 'erase' : status === 'granted' ? 'grant' : status === 'suppressed' ? 'suppress' : 'withdraw'}Consent`, (t) =>
     t.field({
       type: ConsentSubject,
       scope: 'write:consent',
+      ...(admin ? { roles: ADMIN_ROLES, roleAction: admin.roleAction } : {}),
       cost: 0.05,
       description,
       args: { subject: t.arg({ type: SubjectInput, required: true }), reason: t.arg.string() },
@@ -77,5 +79,6 @@ consentMutation('suppressed', 'Suppress a subject: its records are hidden from e
 consentMutation('withdrawn', 'Record that the subject withdrew consent: its records are hidden from every read and counted.');
 consentMutation(
   'erased',
-  'Erase a subject. For an e-mail, its contacts (ciphertext and blind index) are deleted; for a domain, its accounts and deals stay hidden for good. Irreversible.',
+  'Erase a subject (owners and admins only). For an e-mail, its contacts (ciphertext and blind index) are deleted; for a domain, its accounts and deals stay hidden for good. Irreversible.',
+  { roleAction: 'Erasing a subject' },
 );

@@ -1,5 +1,7 @@
 import type { Principal } from '../../services/auth/principal';
+import { callerProfile } from '../../services/auth/users';
 import { builder } from '../builder';
+import { svc } from '../context';
 
 const Viewer = builder.objectRef<Principal>('Viewer').implement({
   description: 'Who the caller is: tenant, role and scopes.',
@@ -10,6 +12,16 @@ const Viewer = builder.objectRef<Principal>('Viewer').implement({
     scopes: t.stringList({ resolve: (p) => [...p.scopes].sort() }),
     userId: t.exposeID('userId', { nullable: true }),
     apiKeyId: t.exposeID('apiKeyId', { nullable: true }),
+    email: t.string({
+      nullable: true,
+      description: "The signed-in user's e-mail; null for API keys.",
+      resolve: async (_, __, ctx) => (await callerProfile(svc(ctx)))?.email ?? null,
+    }),
+    displayName: t.string({
+      nullable: true,
+      description: "The signed-in user's display name; null for API keys.",
+      resolve: async (_, __, ctx) => (await callerProfile(svc(ctx)))?.displayName ?? null,
+    }),
   }),
 });
 

@@ -15,6 +15,12 @@ export const READ_SCOPES: readonly Scope[] = ['read:accounts', 'read:contacts', 
 export type MemberRole = 'owner' | 'admin' | 'manager' | 'member';
 export type Role = MemberRole | 'api';
 
+/** Every role a signed-in person can hold, most powerful first. */
+export const MEMBER_ROLES: readonly MemberRole[] = ['owner', 'admin', 'manager', 'member'];
+
+/** Roles that administer the tenant: every API key, consent erasure, publishing MCP servers. */
+export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
+
 /** Scopes a signed-in user holds by role. */
 export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
   owner: SCOPES,

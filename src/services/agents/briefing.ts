@@ -6,7 +6,8 @@ import type { ActivityKind } from '../crm/activities';
 import type { DealStage } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
-import { addDays, daysBetween, isoDate, money, percent, plural, stageName } from './format';
+import { OPEN_STAGE_LIST, dealRecord } from './facts';
+import { addDays, daysBetween, isoDate, money, percent, plural } from './format';
 import { cite } from './grounding';
 import type { AgentService } from './index';
 import { agentById } from './roster';
@@ -144,7 +145,7 @@ export async function dealRisks(
             (select max(x.occurred_at) from activities x where x.tenant_id = d.tenant_id and x.deal_id = d.id and x.occurred_at < ${midnight(addDays(asOf, 1))}) as last_at
           from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
           where d.tenant_id = ${t} and not d.consent_hidden
-            and d.stage in ('prospecting', 'qualification', 'proposal', 'negotiation')
+            and d.stage in ${OPEN_STAGE_LIST}
             ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}
             ${scope.dealId ? sql`and d.id = ${scope.dealId}` : sql``}
         ), flagged as (
@@ -164,13 +165,6 @@ export async function dealRisks(
   return { risks: rows.map((r) => toRisk(r, asOf)), total: rows[0]?.total ?? 0 };
 }
 
-const dealRecord = (deal: BriefingDeal, facts: string): ContextRecord => ({
-  kind: 'deal',
-  id: deal.id,
-  label: deal.name,
-  facts: `stage ${stageName(deal.stage)}, amount ${money(deal.amountCents)}, probability ${deal.probability}%, close date ${deal.closeDate ?? 'none'}, account ${deal.accountName}; ${facts}`,
-});
-
 /**
  * The daily briefing as of a date, from consented deals in scope: pipeline snapshot, activity on
  * them in the last 7 days, deals at risk, and a narrative citing each deal it names. Activity
@@ -188,7 +182,7 @@ export async function briefingPrompt(
   const [soon] = await ctx.database.rows<{ n: number }>(
     ctx.tx,
     sql`select count(*)::int as n from deals d where d.tenant_id = ${t} and not d.consent_hidden ${ownerSql}
-          and d.stage in ('prospecting', 'qualification', 'proposal', 'negotiation')
+          and d.stage in ${OPEN_STAGE_LIST}
           and d.close_date between ${asOf}::date and ${asOf}::date + ${SOON_DAYS}::int`,
   );
   const activityRows = await ctx.database.rows<{

@@ -3,6 +3,7 @@ import { ErrorCode, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
 import { consentNote } from '../crm/paging';
 import type { DealStage } from '../crm/deals';
+import { OPEN_STAGE_LIST } from './facts';
 import { addDays, daysBetween, isoDate, money, percent, plural, stageName } from './format';
 import { cite } from './grounding';
 import type { AgentService } from './index';
@@ -73,7 +74,7 @@ const SPECS: Record<Kpi, KpiSpec> = {
   cycle_time: { label: 'Cycle time', unit: 'days', ratio: true, definition: "the mean days from a won deal's creation to its close date, for deals won in the period" },
 };
 
-const OPEN = sql`d.stage in ('prospecting', 'qualification', 'proposal', 'negotiation')`;
+const OPEN = sql`d.stage in ${OPEN_STAGE_LIST}`;
 const WON = sql`d.stage = 'closed_won'`;
 const CLOSED = sql`d.stage in ('closed_won', 'closed_lost')`;
 const CYCLE_DAYS = sql`greatest(0, d.close_date - (d.created_at at time zone 'UTC')::date)`;

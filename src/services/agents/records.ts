@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import { ErrorCode, PactError } from '../../lib/errors';
 import type { ServiceContext } from '../context';
 import { contactPii, getContact } from '../crm/contacts';
-import type { DealStage } from '../crm/deals';
+import { OPEN_STAGES } from '../crm/deals';
 import { briefingScope, dealRisks, type DealRisk } from './briefing';
+import { OPEN_STAGE_LIST, accountRecord, dealLine, dealRecord, type AccountFacts, type DealFacts } from './facts';
 import { isoDate, money, plural, prose, stageName } from './format';
 import { cite } from './grounding';
 import { agentById, type AgentDefinition } from './roster';
@@ -16,25 +17,8 @@ export interface BuiltPrompt {
   consentFiltered: number;
 }
 
-interface AccountRow extends Record<string, unknown> {
-  id: string;
-  name: string;
-  domain: string | null;
-  industry: string | null;
-  employee_count: number | null;
-  owner_name: string | null;
-}
-
-interface DealRow extends Record<string, unknown> {
-  id: string;
-  name: string;
-  stage: DealStage;
-  amount_cents: number;
-  probability: number;
-  close_date: string | null;
-}
-
-const OPEN = ['prospecting', 'qualification', 'proposal', 'negotiation'];
+type AccountRow = AccountFacts & Record<string, unknown>;
+type DealRow = DealFacts & Record<string, unknown>;
 
 const notFound = (what: string) => new PactError(ErrorCode.NotFound, `No ${what} with this id in this workspace.`);
 
@@ -51,37 +35,26 @@ const prompt = (agent: AgentDefinition, question: string | null, records: Contex
 async function visibleAccount(ctx: ServiceContext, id: string): Promise<AccountRow | null> {
   const [row] = await ctx.database.rows<AccountRow>(
     ctx.tx,
-    sql`select a.id, a.name, a.domain, a.industry, a.employee_count, u.display_name as owner_name
+    sql`select a.id, a.name, a.domain, a.industry, a.employee_count as "employeeCount", u.display_name as "ownerName"
         from accounts a left join users u on u.id = a.owner_id
         where a.tenant_id = ${ctx.principal.tenantId} and a.id = ${id} and not a.consent_hidden`,
   );
   return row ?? null;
 }
 
+/** The columns of a deal's facts, for raw SQL over `deals d join accounts a`. */
+const DEAL_FACTS = sql`d.id, d.name, d.stage, d.amount_cents::float8 as "amountCents", d.probability, d.close_date::text as "closeDate", a.name as "accountName"`;
+
 /** The account's consented deals, largest first (a deal of a visible account is visible). */
 const accountDeals = (ctx: ServiceContext, accountId: string) =>
   ctx.database.rows<DealRow>(
     ctx.tx,
-    sql`select d.id, d.name, d.stage, d.amount_cents::float8 as amount_cents, d.probability, d.close_date::text as close_date
-        from deals d where d.tenant_id = ${ctx.principal.tenantId} and d.account_id = ${accountId} and not d.consent_hidden
+    sql`select ${DEAL_FACTS} from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
+        where d.tenant_id = ${ctx.principal.tenantId} and d.account_id = ${accountId} and not d.consent_hidden
         order by d.amount_cents desc, d.id`,
   );
 
-const dealRecord = (d: DealRow, accountName: string): ContextRecord => ({
-  kind: 'deal',
-  id: d.id,
-  label: d.name,
-  facts: `stage ${stageName(d.stage)}, amount ${money(d.amount_cents)}, probability ${d.probability}%, close date ${d.close_date ?? 'none'}, account ${accountName}`,
-});
-
-const accountRecord = (a: AccountRow): ContextRecord => ({
-  kind: 'account',
-  id: a.id,
-  label: a.name,
-  facts: `industry ${a.industry ?? 'unknown'}, domain ${a.domain ?? 'none'}, ${a.employee_count ?? 'unknown'} employees, owner ${a.owner_name ?? 'unassigned'}`,
-});
-
-const dealLine = (d: DealRow) => `${d.name} ${cite({ kind: 'deal', id: d.id })} (${stageName(d.stage)}, ${money(d.amount_cents)}, closes ${d.close_date ?? 'undated'})`;
+const isOpen = (d: DealFacts) => OPEN_STAGES.includes(d.stage);
 
 /** account-research: the account, its deals by outcome, its contacts (counted only) and its activity. */
 export async function accountPrompt(ctx: ServiceContext, accountId: string, question: string | null): Promise<BuiltPrompt> {
@@ -100,13 +73,13 @@ export async function accountPrompt(ctx: ServiceContext, accountId: string, ques
     sql`select count(*)::int as n, to_char(max(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as last
         from activities where tenant_id = ${t} and account_id = ${accountId}`,
   );
-  const open = deals.filter((d) => OPEN.includes(d.stage));
+  const open = deals.filter((d) => isOpen(d));
   const won = deals.filter((d) => d.stage === 'closed_won');
   const lost = deals.filter((d) => d.stage === 'closed_lost');
-  const sum = (list: DealRow[]) => list.reduce((s, d) => s + Number(d.amount_cents), 0);
+  const sum = (list: DealRow[]) => list.reduce((s, d) => s + d.amountCents, 0);
   const contacts = { visible: people?.visible ?? 0, hidden: people?.hidden ?? 0 };
   const sentences = [
-    `${account.name} ${cite({ kind: 'account', id: account.id })} is ${account.industry ? `a ${account.industry} company` : 'a company'}${account.domain ? ` (${account.domain})` : ''} with ${account.employee_count ?? 'an unknown number of'} employees, owned by ${account.owner_name ?? 'nobody'}.`,
+    `${account.name} ${cite({ kind: 'account', id: account.id })} is ${account.industry ? `a ${account.industry} company` : 'a company'}${account.domain ? ` (${account.domain})` : ''} with ${account.employeeCount ?? 'an unknown number of'} employees, owned by ${account.ownerName ?? 'nobody'}.`,
     open.length > 0
       ? `Open pipeline: ${plural(open.length, 'deal')} worth ${money(sum(open))}: ${open.slice(0, 3).map(dealLine).join('; ')}${open.length > 3 ? '; …' : ''}.`
       : 'No open deals.',
@@ -114,7 +87,7 @@ export async function accountPrompt(ctx: ServiceContext, accountId: string, ques
     `${plural(contacts.visible, 'contact')} on file${contacts.hidden > 0 ? ` (${contacts.hidden} more hidden by consent)` : ''}.`,
     activity?.last ? `${plural(activity.n, 'activity', 'activities')} logged, the latest on ${activity.last}.` : 'No activity logged.',
   ];
-  const records = [accountRecord(account), ...deals.slice(0, 10).map((d) => dealRecord(d, account.name))];
+  const records = [accountRecord(account), ...deals.slice(0, 10).map((d) => dealRecord(d))];
   const facts = [
     `${open.length} open deals worth ${money(sum(open))}; ${won.length} won worth ${money(sum(won))}; ${lost.length} lost worth ${money(sum(lost))}.`,
     `${contacts.visible} contacts on file, ${contacts.hidden} hidden by consent.`,
@@ -161,7 +134,7 @@ const contactRecord = (p: Person): ContextRecord => ({
 export async function contactPrompt(ctx: ServiceContext, contactId: string): Promise<BuiltPrompt> {
   const agent = agentById('contact-summary');
   const p = await person(ctx, contactId);
-  const deals = p.account ? (await accountDeals(ctx, p.account.id)).filter((d) => OPEN.includes(d.stage)) : [];
+  const deals = p.account ? (await accountDeals(ctx, p.account.id)).filter((d) => isOpen(d)) : [];
   const activity = await ctx.database.rows<{ kind: string; subject: string; day: string }>(
     ctx.tx,
     sql`select kind, subject, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activities
@@ -176,7 +149,7 @@ export async function contactPrompt(ctx: ServiceContext, contactId: string): Pro
       ? `Recent activity with {{contact_first_name}}: ${activity.map((a) => `${a.kind} “${a.subject}” on ${a.day}`).join('; ')}.`
       : 'No activity logged with this contact.',
   ].filter(Boolean);
-  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...deals.slice(0, 5).map((d) => dealRecord(d, p.account?.name ?? ''))];
+  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...deals.slice(0, 5).map((d) => dealRecord(d))];
   const facts = [`${activity.length} recent activities with the contact${activity.length > 0 ? `: ${activity.map((a) => `${a.kind} on ${a.day}`).join(', ')}` : ''}.`];
   return { prompt: prompt(agent, null, records, facts, sentences.join(' '), p.substitutions), consentFiltered: 0 };
 }
@@ -195,7 +168,7 @@ export async function followUpPrompt(ctx: ServiceContext, contactId: string, que
   const agent = agentById('follow-up-drafter');
   const p = await person(ctx, contactId);
   const deals = p.account ? await accountDeals(ctx, p.account.id) : [];
-  const deal = deals.find((d) => OPEN.includes(d.stage)) ?? deals[0] ?? null;
+  const deal = deals.find((d) => isOpen(d)) ?? deals[0] ?? null;
   const sender = (await briefingScope(ctx)).ownerName ?? 'The team';
   const topic = deal ? deal.name : (p.account?.name ?? 'our conversation');
   const draft = [
@@ -212,7 +185,7 @@ export async function followUpPrompt(ctx: ServiceContext, contactId: string, que
     'Best regards,',
     sender,
   ].join('\n');
-  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...(deal ? [dealRecord(deal, p.account?.name ?? '')] : [])];
+  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...(deal ? [dealRecord(deal)] : [])];
   const facts = [`The e-mail is sent by ${sender}.`, deal ? `The deal to follow up on is ${deal.name} (stage ${stageName(deal.stage)}).` : 'The contact has no deal on file.'];
   return { prompt: prompt(agent, question, records, facts, draft, p.substitutions), consentFiltered: 0 };
 }
@@ -227,12 +200,8 @@ function riskLine(r: DealRisk): string {
   return `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (${stageName(r.deal.stage)}, ${money(r.deal.amountCents)}, closes ${r.deal.closeDate ?? 'undated'}): ${r.reasons.join(', ')}`;
 }
 
-const riskRecord = (r: DealRisk): ContextRecord => ({
-  kind: 'deal',
-  id: r.deal.id,
-  label: r.deal.name,
-  facts: `stage ${stageName(r.deal.stage)}, amount ${money(r.deal.amountCents)}, probability ${r.deal.probability}%, close date ${r.deal.closeDate ?? 'none'}, account ${r.deal.accountName}, last activity ${r.lastActivity ?? 'none'}, risk ${r.level}${r.reasons.length > 0 ? `: ${r.reasons.join(', ')}` : ''}`,
-});
+const riskRecord = (r: DealRisk): ContextRecord =>
+  dealRecord(r.deal, `last activity ${r.lastActivity ?? 'none'}, risk ${r.level}${r.reasons.length > 0 ? `: ${r.reasons.join(', ')}` : ''}`);
 
 /** deal-risk: one deal's risk and next step, or (no target) the caller's riskiest open deals. */
 export async function dealRiskPrompt(ctx: ServiceContext, dealId: string | null, asOf = isoDate(new Date())): Promise<BuiltPrompt> {
@@ -241,15 +210,14 @@ export async function dealRiskPrompt(ctx: ServiceContext, dealId: string | null,
     const { risks } = await dealRisks(ctx, asOf, { ownerId: null, dealId }, 1);
     const risk = risks[0];
     if (!risk) {
-      const [closed] = await ctx.database.rows<DealRow & { account_name: string }>(
+      const [closed] = await ctx.database.rows<DealRow>(
         ctx.tx,
-        sql`select d.id, d.name, d.stage, d.amount_cents::float8 as amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name
-            from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
+        sql`select ${DEAL_FACTS} from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
             where d.tenant_id = ${ctx.principal.tenantId} and d.id = ${dealId} and not d.consent_hidden`,
       );
       if (!closed) throw notFound('deal');
-      const draft = `${closed.name} ${cite({ kind: 'deal', id: closed.id })} is ${stageName(closed.stage)} (${money(closed.amount_cents)}): a closed deal carries no pipeline risk.`;
-      return { prompt: prompt(agent, null, [dealRecord(closed, closed.account_name)], [`As of ${asOf}.`], draft), consentFiltered: 0 };
+      const draft = `${closed.name} ${cite({ kind: 'deal', id: closed.id })} is ${stageName(closed.stage)} (${money(closed.amountCents)}): a closed deal carries no pipeline risk.`;
+      return { prompt: prompt(agent, null, [dealRecord(closed)], [`As of ${asOf}.`], draft), consentFiltered: 0 };
     }
     const advice = [
       ...(risk.reasons.some((r) => r.startsWith('its close date')) ? [ADVICE.overdue] : []),
@@ -267,7 +235,7 @@ export async function dealRiskPrompt(ctx: ServiceContext, dealId: string | null,
   const [hidden] = await ctx.database.rows<{ n: number }>(
     ctx.tx,
     sql`select count(*)::int as n from deals d where d.tenant_id = ${ctx.principal.tenantId} and d.consent_hidden
-          and d.stage in ('prospecting', 'qualification', 'proposal', 'negotiation') ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}`,
+          and d.stage in ${OPEN_STAGE_LIST} ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}`,
   );
   const whose = scope.ownerId ? `${scope.ownerName ?? 'your'}'s` : "the workspace's";
   const draft =

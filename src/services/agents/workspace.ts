@@ -1,13 +1,14 @@
 import { ErrorCode, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
+import { OPEN_STAGES } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
+import { accountLine, accountRecord, dealLine, dealRecord } from './facts';
 import { money, percent, plural, prose, stageName } from './format';
-import { cite } from './grounding';
 import type { AgentService } from './index';
 import { agentById } from './roster';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
-import { findAccounts, findDeals, readQuestion, tenantIndustries, type FoundAccount, type FoundDeal, type QuestionIntent } from './search';
+import { findAccounts, findDeals, readQuestion, tenantIndustries, type QuestionIntent } from './search';
 import type { ContextRecord, GroundedPrompt } from './types';
 
 /** ask_workspace's answer: grounded, cited, and saying what consent hid. */
@@ -23,23 +24,6 @@ export interface WorkspaceAnswer extends AgentAnswer {
 /** Records cited in an answer, and how many more the model may see. */
 const CITED = 5;
 const CONTEXT = 15;
-
-export const dealRecord = (d: FoundDeal): ContextRecord => ({
-  kind: 'deal',
-  id: d.id,
-  label: d.name,
-  facts: `stage ${stageName(d.stage)}, amount ${money(d.amountCents)}, probability ${d.probability}%, close date ${d.closeDate ?? 'none'}, account ${d.accountName}${d.industry ? ` (${d.industry})` : ''}, owner ${d.ownerName ?? 'unassigned'}`,
-});
-
-export const accountRecord = (a: FoundAccount): ContextRecord => ({
-  kind: 'account',
-  id: a.id,
-  label: a.name,
-  facts: `industry ${a.industry ?? 'unknown'}, domain ${a.domain ?? 'none'}, ${a.employeeCount ?? 'unknown'} employees, owner ${a.ownerName ?? 'unassigned'}`,
-});
-
-const dealLine = (d: FoundDeal) => `${d.name} ${cite({ kind: 'deal', id: d.id })} (${stageName(d.stage)}, ${money(d.amountCents)}, closes ${d.closeDate ?? 'undated'})`;
-const accountLine = (a: FoundAccount) => `${a.name} ${cite({ kind: 'account', id: a.id })} (${a.industry ?? 'no industry'}, ${a.domain ?? 'no domain'}, ${a.employeeCount ?? '?'} employees)`;
 
 /** "3 deals in negotiation in Software matching “north”": what was searched for, in words. */
 function dealsPhrase(n: number, intent: QuestionIntent): string {
@@ -75,10 +59,10 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
 
   if (intent.overview) {
     const health = await pipelineHealth(unmetered(ctx), {});
-    const top = await findDeals(ctx, { ...intent, stages: ['prospecting', 'qualification', 'proposal', 'negotiation'] }, CONTEXT);
+    const top = await findDeals(ctx, { ...intent, stages: [...OPEN_STAGES] }, CONTEXT);
     hidden = health.consentFiltered;
     matched = health.openDeals;
-    records.push(...top.items.map(dealRecord));
+    records.push(...top.items.map((d) => dealRecord(d)));
     facts.push(
       `Open pipeline ${money(health.openValueCents)} across ${health.openDeals} open deals; weighted ${money(health.weightedValueCents)}.`,
       `Won ${health.wonDeals}, lost ${health.lostDeals}: win rate ${percent(health.winRate)}.`,
@@ -94,7 +78,7 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
       const found = await findDeals(ctx, intent, CONTEXT);
       matched += found.matched;
       hidden += found.hidden;
-      records.push(...found.items.map(dealRecord));
+      records.push(...found.items.map((d) => dealRecord(d)));
       facts.push(`Consented: ${dealsPhrase(found.matched, intent)}, worth ${money(found.totalCents)} in total.`);
       if (found.matched > 0) {
         const shown = found.items.slice(0, CITED);

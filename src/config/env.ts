@@ -46,6 +46,12 @@ const schema = z.object({
   ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL'),
+  PACT_MODEL: z
+    .string()
+    .optional()
+    .transform((v) => (v === '' ? undefined : v))
+    .refine((v) => v === undefined || /^[A-Za-z0-9._:/-]{1,100}$/.test(v), 'must be a model name such as claude-sonnet-4-6 or gpt-4o-mini'),
+  PACT_MODEL_TIMEOUT_MS: z.coerce.number({ invalid_type_error: 'must be a number' }).int().min(1000).max(600_000).default(30_000),
   PACT_RATE_LIMIT_TENANT_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   PACT_RATE_LIMIT_OPERATION_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -68,6 +74,9 @@ export interface Config {
   anthropicBaseUrl: string | undefined;
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
+  /** The model the provider uses (its default when undefined). */
+  model: string | undefined;
+  modelTimeoutMs: number;
   logLevel: string;
   /** Sliding-window limits per tenant (all calls) and per tenant and operation. */
   limits: { tenantPerMin: number; operationPerMin: number };
@@ -100,6 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const e = parsed.data;
+  const keyOf = { anthropic: e.ANTHROPIC_API_KEY, openai: e.OPENAI_API_KEY } as const;
+  if (e.PACT_MODEL_PROVIDER !== 'offline' && !keyOf[e.PACT_MODEL_PROVIDER]) {
+    throw new ConfigError(`Invalid setting PACT_MODEL_PROVIDER (${JSON.stringify(e.PACT_MODEL_PROVIDER)}): set ${e.PACT_MODEL_PROVIDER === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY'} too, or use offline`);
+  }
   const hostForUrl = e.HOST === '0.0.0.0' || e.HOST === '::' ? '127.0.0.1' : e.HOST;
   return {
     env: e.NODE_ENV,
@@ -117,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
+    model: e.PACT_MODEL,
+    modelTimeoutMs: e.PACT_MODEL_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     limits: { tenantPerMin: e.PACT_RATE_LIMIT_TENANT_PER_MIN, operationPerMin: e.PACT_RATE_LIMIT_OPERATION_PER_MIN },
   };

@@ -126,6 +126,8 @@ export const accounts = pgTable(
     index('accounts_tenant_domain_idx').on(t.tenantId, t.domain),
     index('accounts_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('accounts_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
+    /** Full-text search over non-PII fields only (agents' retrieval); services/agents/search.ts uses the same expression. */
+    index('accounts_search_idx').using('gin', sql`to_tsvector('english'::regconfig, ${t.name} || ' ' || coalesce(${t.domain}, '') || ' ' || coalesce(${t.industry}, ''))`),
   ],
 );
 
@@ -179,6 +181,8 @@ export const deals = pgTable(
     index('deals_tenant_account_idx').on(t.tenantId, t.accountId),
     index('deals_tenant_stage_idx').on(t.tenantId, t.stage),
     index('deals_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
+    /** Full-text search over the deal name (no PII); services/agents/search.ts uses the same expression. */
+    index('deals_search_idx').using('gin', sql`to_tsvector('english'::regconfig, ${t.name})`),
   ],
 );
 
@@ -360,6 +364,9 @@ export const tenantTables = [
   'contact_search_tokens',
   'tenant_key_material',
   'tenant_key_rotations',
+  'tenant_ai_settings',
+  'agent_runs',
+  'erased_contacts',
 ] as const;
 
 /**
@@ -505,4 +512,75 @@ export const oauthTokens = pgTable(
     revokedAt: ts('revoked_at'),
   },
   (t) => [uniqueIndex('oauth_tokens_hash_idx').on(t.tokenHash), index('oauth_tokens_family_idx').on(t.familyId)],
+);
+
+/** Default monthly AI budget for model spend: 1,000 cents, in micro-cents. */
+export const DEFAULT_AI_BUDGET_MICROCENTS = 1_000_000_000;
+
+/**
+ * What a tenant allows its AI agents: a monthly budget for model spend (micro-cents, calendar month
+ * in UTC; 0 turns AI calls off) and whether contact PII may be sent to an external model. No row
+ * means the defaults.
+ */
+export const tenantAiSettings = pgTable('tenant_ai_settings', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  monthlyBudgetMicrocents: bigint('monthly_budget_microcents', { mode: 'number' }).notNull().default(DEFAULT_AI_BUDGET_MICROCENTS),
+  allowPiiToModel: boolean('allow_pii_to_model').notNull().default(false),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * One row per agent run (insert and select only). `input_digest` is the HMAC of the run's input,
+ * never the input; `output` is plain JSON for agents that read no PII and sealed under the tenant's
+ * data key (`output_sealed`) for those that do. `cost_microcents` is the model spend charged.
+ */
+export const agentRuns = pgTable(
+  'agent_runs',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    agent: text('agent').notNull(),
+    path: callPathEnum('path').notNull(),
+    userId: uuid('user_id'),
+    apiKeyId: uuid('api_key_id'),
+    targetKind: text('target_kind'),
+    targetId: uuid('target_id'),
+    inputDigest: text('input_digest').notNull(),
+    outcome: auditOutcomeEnum('outcome').notNull(),
+    /** `consent_<status>` for a blocked run, the error code for a failed one. */
+    reason: text('reason'),
+    provider: text('provider').notNull(),
+    model: text('model'),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    costMicrocents: bigint('cost_microcents', { mode: 'number' }).notNull().default(0),
+    output: jsonb('output').$type<Record<string, unknown>>(),
+    outputSealed: boolean('output_sealed').notNull().default(false),
+    citations: jsonb('citations').$type<{ kind: string; id: string }[]>().notNull().default([]),
+    createdAt: createdAt(),
+  },
+  (t) => [index('agent_runs_tenant_created_idx').on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * Contacts deleted by an e-mail erasure: the contact id and its (erased) consent subject, nothing
+ * derived from the address, so an agent given a deleted contact's id can answer `consent_erased`.
+ */
+export const erasedContacts = pgTable(
+  'erased_contacts',
+  {
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').notNull(),
+    subjectId: uuid('subject_id')
+      .notNull()
+      .references(() => consentSubjects.id, { onDelete: 'cascade' }),
+    erasedAt: ts('erased_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] })],
 );

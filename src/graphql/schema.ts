@@ -10,6 +10,8 @@ import './types/consent';
 import './types/api-key';
 import './types/tenant-key';
 import './types/viewer';
+import './types/agents';
+import './types/briefing';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

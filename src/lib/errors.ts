@@ -20,6 +20,9 @@ export const ErrorCode = {
   QueryTooComplex: 'QUERY_TOO_COMPLEX',
   IntrospectionDisabled: 'INTROSPECTION_DISABLED',
   PersistedOperationsOnly: 'PERSISTED_OPERATIONS_ONLY',
+  AiBudgetExceeded: 'AI_BUDGET_EXCEEDED',
+  ModelTimeout: 'MODEL_TIMEOUT',
+  ModelError: 'MODEL_ERROR',
   Internal: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

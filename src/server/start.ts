@@ -147,7 +147,22 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       logger.warn('PACT_MASTER_KEY is not set: generated one into the data directory; set it explicitly for every instance.');
     }
     const masterKey = config.masterKey ?? (fromDir as { key: Buffer }).key;
-    const services = createServices({ database, masterKey, logger, redisUrl: config.redisUrl, limits: config.limits });
+    const services = createServices({
+      database,
+      masterKey,
+      logger,
+      redisUrl: config.redisUrl,
+      limits: config.limits,
+      model: {
+        provider: config.modelProvider,
+        model: config.model,
+        anthropicApiKey: config.anthropicApiKey,
+        anthropicBaseUrl: config.anthropicBaseUrl,
+        openaiApiKey: config.openaiApiKey,
+        openaiBaseUrl: config.openaiBaseUrl,
+        timeoutMs: config.modelTimeoutMs,
+      },
+    });
     const seeded = (options.seed ?? true) && (await isEmpty(database));
     if (seeded) await seedDemo(database, services.keys);
     await verifyMasterKey(database, services);

@@ -22,3 +22,17 @@ export function record(ctx: ServiceContext, returned: number, hidden = 0): void 
   ctx.metrics.resultCount += returned;
   ctx.metrics.consentHidden += hidden;
 }
+
+/**
+ * Marks the running call blocked by consent (`consent_withdrawn`, `consent_suppressed`,
+ * `consent_erased`): it answers with data, is audited as `blocked` and is not charged.
+ */
+export function markBlocked(ctx: ServiceContext, reason: string): void {
+  if (ctx.metrics) ctx.metrics.blocked = reason;
+}
+
+/** Adds model spend (integer micro-cents) to the running call's cost, on top of its declared cost. */
+export function chargeModelSpend(ctx: ServiceContext, microcents: number): void {
+  if (!Number.isSafeInteger(microcents) || microcents < 0) throw new Error(`model spend must be whole micro-cents, not ${microcents}`);
+  if (ctx.metrics) ctx.metrics.modelCostMicrocents += microcents;
+}

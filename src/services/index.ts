@@ -3,6 +3,8 @@ import type { Database } from '../db/client';
 import { createCursorCodec, type CursorCodec } from '../lib/cursor';
 import { deriveKey } from '../lib/crypto';
 import type { Logger } from '../lib/logger';
+import { createAgentService, type AgentService } from './agents/index';
+import type { ModelConfig } from './agents/providers/index';
 import { createAuditService, type AuditService } from './audit/audit-log';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { createLocalKeyProvider, type KeyProvider } from './keys/key-provider';
@@ -23,6 +25,8 @@ export interface Services {
   audit: AuditService;
   limiter: WindowStore;
   limits: LimitPolicy;
+  /** The AI agents' model provider and run bookkeeping. */
+  agents: AgentService;
   logger: Logger;
   /** The OAuth authorization server's state: registered clients, requests, codes and tokens. */
   oauth: { clients: OAuthRegisteredClientsStore; grants: GrantService; formTokens: FormTokens };
@@ -39,6 +43,8 @@ export interface ServicesOptions {
   /** Keeps rate-limit windows in Redis (shared by every instance) instead of this process. */
   redisUrl?: string | undefined;
   limits?: Partial<LimitPolicy>;
+  /** The agents' model provider (PACT_MODEL_PROVIDER and its variables); offline when absent. */
+  model?: ModelConfig;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -47,14 +53,16 @@ export function createServices(options: ServicesOptions): Services {
     ? createRedisWindowStore({ url: options.redisUrl, logger: options.logger })
     : createMemoryWindowStore();
   const grants = createGrantService(options.database);
+  const audit = createAuditService(options.masterKey);
   return {
     database: options.database,
     keys: createKeyService(provider),
     cursors: createCursorCodec(deriveKey(options.masterKey, 'pact/cursor')),
     auth: createAuthenticator(options.database, grants),
-    audit: createAuditService(options.masterKey),
+    audit,
     limiter,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    agents: createAgentService({ model: options.model ?? { provider: 'offline' }, digest: audit.digest, logger: options.logger }),
     logger: options.logger,
     oauth: {
       clients: createClientsStore(options.database, deriveKey(options.masterKey, 'pact/oauth-client-secret')),

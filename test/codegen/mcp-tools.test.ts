@@ -381,6 +381,42 @@ describe('the generated tool table (src/mcp/generated/tools.ts)', () => {
     expect(mcpTools.map((t) => [t.name, t.scope, t.costCents, t.rateLimitPerMin, t.readOnly, t.operationName, t.rootField])).toMatchInlineSnapshot(`
       [
         [
+          "ask_workspace",
+          "read:accounts",
+          0.5,
+          60,
+          true,
+          "AskWorkspace",
+          "askWorkspace",
+        ],
+        [
+          "fire_agent",
+          "read:workflows",
+          1,
+          60,
+          false,
+          "FireAgent",
+          "fireAgent",
+        ],
+        [
+          "get_metric_explanation",
+          "read:deals",
+          0.5,
+          60,
+          true,
+          "GetMetricExplanation",
+          "metricExplanation",
+        ],
+        [
+          "list_agents",
+          "read:workflows",
+          0.01,
+          60,
+          true,
+          "ListAgents",
+          "agents",
+        ],
+        [
           "query_accounts",
           "read:accounts",
           0.1,
@@ -415,6 +451,15 @@ describe('the generated tool table (src/mcp/generated/tools.ts)', () => {
           true,
           "QueryPipelineHealth",
           "pipelineHealth",
+        ],
+        [
+          "read_briefing",
+          "read:accounts",
+          0.5,
+          60,
+          true,
+          "ReadBriefing",
+          "briefing",
         ],
       ]
     `);

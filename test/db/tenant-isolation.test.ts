@@ -36,7 +36,7 @@ describe('row-level security', () => {
   });
 
   it('the seeded tables hold rows for both tenants that the unbound query did not see', async () => {
-    for (const table of ['tenants', 'accounts', 'contacts', 'deals', 'activities', 'consent_subjects', 'tenant_keys', 'memberships']) {
+    for (const table of ['tenants', 'accounts', 'contacts', 'deals', 'activities', 'consent_subjects', 'tenant_keys', 'memberships', 'erased_contacts']) {
       const [all] = await pact.sql<{ n: number }>(countAll(table));
       expect(all?.n, table).toBeGreaterThan(0);
     }

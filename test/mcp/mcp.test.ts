@@ -39,12 +39,22 @@ describe('MCP facade over the official SDK client', () => {
     for (const path of ['/mcp/', '/mcp']) {
       const client = await connect(full, path);
       const names = (await client.listTools()).tools.map((t) => t.name).sort();
-      expect(names).toEqual(['query_accounts', 'query_contacts', 'query_deals', 'query_pipeline_health']);
+      expect(names).toEqual([
+        'ask_workspace',
+        'fire_agent',
+        'get_metric_explanation',
+        'list_agents',
+        'query_accounts',
+        'query_contacts',
+        'query_deals',
+        'query_pipeline_health',
+        'read_briefing',
+      ]);
       await client.close();
     }
     const narrow = await connect(dealsOnly);
     const tools = (await narrow.listTools()).tools;
-    expect(tools.map((t) => t.name).sort()).toEqual(['query_deals', 'query_pipeline_health']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['get_metric_explanation', 'query_deals', 'query_pipeline_health']);
     expect(tools[0]?.annotations?.readOnlyHint).toBe(true);
     await narrow.close();
   });
@@ -124,10 +134,10 @@ describe('MCP facade over the official SDK client', () => {
     expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await sse.text();
     const data = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? '{}') as { result: { tools: unknown[] } };
-    expect(data.result.tools).toHaveLength(4);
+    expect(data.result.tools).toHaveLength(9);
     const json = await post(list);
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(((await json.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(4);
+    expect(((await json.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(9);
   });
 
   it('answers a notification with 202 and GET/DELETE with 405', async () => {
@@ -144,7 +154,7 @@ describe('MCP credentials', () => {
   it('accepts a pact_sess_ session token, and refuses a revoked key at once with 401', async () => {
     const session = await pact.signIn('manager@pact.demo');
     const client = await connect(session);
-    expect((await client.listTools()).tools).toHaveLength(4);
+    expect((await client.listTools()).tools).toHaveLength(9);
     await client.close();
     const admin = await pact.signIn('admin@pact.demo');
     const key = await pact.mintKey(admin, ['read:deals']);

@@ -44,10 +44,12 @@ describe('the official SDK client connects with only the URL (discovery, registr
     expect(names).toContain('query_accounts');
     const result = await client.callTool({ name: 'query_accounts', arguments: { first: 3 } });
     expect((result.structuredContent as { returned: number }).returned).toBe(3);
+    const briefing = (await client.callTool({ name: 'read_briefing', arguments: {} })).structuredContent as { scope: string; owner_name: string };
+    expect(briefing).toMatchObject({ scope: 'user', owner_name: 'Owner (Demo)' });
     await client.close();
 
     const [row] = await pact.sql<{ path: string; client: string; tenant_id: string; user_id: string | null; outcome: string }>(
-      sql`select path::text, client, tenant_id, user_id, outcome::text from audit_log order by at desc, id desc limit 1`,
+      sql`select path::text, client, tenant_id, user_id, outcome::text from audit_log where operation = 'query_accounts' order by at desc, id desc limit 1`,
     );
     expect(row).toMatchObject({ path: 'mcp', client: `oauth:${oauth.information?.client_id}`, tenant_id: pact.seed.demoTenantId, outcome: 'ok' });
     expect(row?.user_id).toBeTruthy();

@@ -51,6 +51,9 @@ describe('configuration', () => {
     [{ REDIS_URL: 'http://x' }, /^Invalid setting REDIS_URL/],
     [{ PACT_MASTER_KEY: 'short' }, /^Invalid setting PACT_MASTER_KEY: must be 32 bytes/],
     [{ PACT_MODEL_PROVIDER: 'gpt' }, /^Invalid setting PACT_MODEL_PROVIDER/],
+    [{ PACT_MODEL_PROVIDER: 'anthropic' }, /^Invalid setting PACT_MODEL_PROVIDER \("anthropic"\): set ANTHROPIC_API_KEY too, or use offline$/],
+    [{ PACT_MODEL_PROVIDER: 'openai', ANTHROPIC_API_KEY: 'x' }, /^Invalid setting PACT_MODEL_PROVIDER \("openai"\): set OPENAI_API_KEY too/],
+    [{ PACT_MODEL_TIMEOUT_MS: '5' }, /^Invalid setting PACT_MODEL_TIMEOUT_MS/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid setting LOG_LEVEL/],
   ])('refuses %j with one clear line', (env, message) => {
     let error: unknown;

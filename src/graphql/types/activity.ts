@@ -2,7 +2,7 @@ import { ACTIVITY_KINDS, createActivity, type ActivityRecord } from '../../servi
 import { builder } from '../builder';
 import { svc } from '../context';
 
-const ActivityKind = builder.enumType('ActivityKind', {
+export const ActivityKind = builder.enumType('ActivityKind', {
   values: Object.fromEntries(ACTIVITY_KINDS.map((k) => [k.toUpperCase(), { value: k }])) as Record<
     Uppercase<(typeof ACTIVITY_KINDS)[number]>,
     { value: (typeof ACTIVITY_KINDS)[number] }

@@ -39,7 +39,8 @@ const errorResult = (error: PactError): ExecutionResult => ({ errors: [error], d
 /**
  * The guarantees around every execution, on every path (HTTP, MCP, UI): the tenant and operation
  * rate limits; one transaction bound to the caller's tenant under the application role; mutation
- * idempotency; and, in that same transaction, the call's audit row and its ledger charge. A mutation
+ * idempotency; and, in that same transaction, the call's audit row and its ledger charge (the
+ * declared cost plus any model spend the call reported; nothing for a call blocked by consent). A mutation
  * that reports any error is rolled back whole, answered with `data: null`, and audited after the
  * rollback. Every result carries `extensions.cost_cents`.
  */
@@ -73,11 +74,11 @@ export function useGuarantees(): Plugin<GraphQLContext> {
             }
             const executed = await executeFn(args);
             if (!isResult(executed)) return executed;
-            const { outcome, code } = outcomeOf(executed.errors);
-            if (isMutation && outcome !== 'ok') throw new Unwind({ ...executed, data: null }, outcome, code);
+            const { outcome, code } = outcomeOf(executed.errors, call.metrics);
+            if (isMutation && outcome !== 'ok' && outcome !== 'blocked') throw new Unwind({ ...executed, data: null }, outcome, code);
             call.outcome = outcome;
             call.errorCode = code;
-            if (outcome !== 'ok') call.costMicrocents = 0;
+            call.costMicrocents = outcome === 'ok' ? call.costMicrocents + call.metrics.modelCostMicrocents : 0;
             if (idempotency) {
               const first = await storeResponse(tx, services.keys, principal.tenantId, idempotency.key, idempotency.hash, { data: executed.data ?? null });
               if (!first) throw new Replay(null);

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { consentEvents, consentSubjects, contacts } from '../../db/schema';
+import { consentEvents, consentSubjects, contacts, erasedContacts } from '../../db/schema';
 import { ErrorCode, PactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
@@ -63,7 +63,8 @@ export async function findSubject(ctx: ServiceContext, ref: SubjectRef): Promise
 /**
  * Records a consent decision with its history. Erasing an e-mail subject deletes the matching
  * contacts (their ciphertext and blind index) and unlinks the subject row from the blind index, so
- * nothing derived from the address remains; erasing a domain hides its accounts and deals for good.
+ * nothing derived from the address remains (a tombstone keeps only each deleted contact's id and the
+ * subject's); erasing a domain hides its accounts and deals for good.
  */
 export async function setConsent(
   ctx: ServiceContext,
@@ -83,16 +84,16 @@ export async function setConsent(
     throw new PactError(ErrorCode.Conflict, 'This subject was erased; its consent can no longer change.');
   }
   const id = existing?.id ?? newId();
-  let erasedRecords = 0;
+  let removed: { id: string }[] = [];
   let storedKey = key;
   if (status === 'erased' && ref.kind === 'email') {
-    const removed = await ctx.tx
+    removed = await ctx.tx
       .delete(contacts)
       .where(and(eq(contacts.tenantId, tenantId), eq(contacts.emailIndex, key)))
       .returning({ id: contacts.id });
-    erasedRecords = removed.length;
     storedKey = `erased:${id}`;
   }
+  const erasedRecords = removed.length;
   const now = new Date();
   const [row] = existing
     ? await ctx.tx
@@ -105,6 +106,10 @@ export async function setConsent(
         .values({ id, tenantId, kind: ref.kind, subjectKey: storedKey, status, updatedAt: now })
         .returning();
   if (!row) throw new Error('consent subject write returned nothing');
+  if (removed.length > 0) {
+    // Tombstones: the deleted contacts' ids and their erased subject, nothing derived from the address.
+    await ctx.tx.insert(erasedContacts).values(removed.map((c) => ({ tenantId, contactId: c.id, subjectId: id, erasedAt: now })));
+  }
   await ctx.tx.insert(consentEvents).values({
     id: newId(),
     tenantId,

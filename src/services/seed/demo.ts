@@ -1,6 +1,6 @@
 import { count, inArray } from 'drizzle-orm';
 import type { Database, Db } from '../../db/client';
-import { accounts, activities, consentEvents, consentSubjects, contacts, deals, memberships, tenants, users } from '../../db/schema';
+import { accounts, activities, consentEvents, consentSubjects, contacts, deals, erasedContacts, memberships, tenants, users } from '../../db/schema';
 import { newId } from '../../lib/ids';
 import { hashPassword } from '../auth/authenticator';
 import type { MemberRole } from '../auth/scopes';
@@ -134,11 +134,15 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
   await insertChunks(contactRows, 500, (chunk) => tx.insert(contacts).values(chunk.map((c) => c.row)));
   await indexSealedContacts(tx, keys, key, tenantId, contactRows.map((c) => ({ id: c.row.id, pii: c.pii })));
 
+  // Deals were opened 2 to 26 weeks before their close date (never in the future): a separate PRNG
+  // keeps every other seeded value as it was.
+  const opened = rng(spec.seed + 1000);
+  const now = Date.now();
   const dealRows = Array.from({ length: spec.size.deals }, (_, i) => {
     const account = r.pick(accountRows);
     const stage: DealStage = r.pick(DEAL_STAGES);
     const month = String(r.int(1, 12)).padStart(2, '0');
-    return {
+    const row = {
       id: newId(),
       tenantId,
       accountId: account.id,
@@ -149,6 +153,8 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
       probability: STAGE_PROBABILITY[stage],
       closeDate: `2026-${month}-${String(r.int(1, 28)).padStart(2, '0')}`,
     };
+    const createdAt = new Date(Math.min(now, Date.parse(`${row.closeDate}T09:00:00Z`) - opened.int(14, 182) * 86_400_000));
+    return { ...row, createdAt, updatedAt: createdAt };
   });
   await insertChunks(dealRows, 500, (chunk) => tx.insert(deals).values(chunk));
 
@@ -169,7 +175,7 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
   await insertChunks(activityRows, 500, (chunk) => tx.insert(activities).values(chunk));
 
   const subjects: (typeof consentSubjects.$inferInsert)[] = [];
-  const erasedIds: string[] = [];
+  const erased: { contactId: string; subjectId: string }[] = [];
   let c = 0;
   for (const status of ['suppressed', 'withdrawn', 'erased'] as const) {
     for (let i = 0; i < spec.size.emailConsent[status]; i += 1) {
@@ -177,7 +183,7 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
       if (!contact) continue;
       const id = newId();
       subjects.push({ id, tenantId, kind: 'email', status, subjectKey: status === 'erased' ? `erased:${id}` : (contact.row.emailIndex ?? '') });
-      if (status === 'erased') erasedIds.push(contact.row.id);
+      if (status === 'erased') erased.push({ contactId: contact.row.id, subjectId: id });
     }
   }
   let a = 0;
@@ -193,7 +199,10 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
       subjects.map((s) => ({ id: newId(), tenantId, subjectId: s.id, fromStatus: null, toStatus: s.status, reason: 'Seeded by the demo' })),
     );
   }
-  if (erasedIds.length > 0) await tx.delete(contacts).where(inArray(contacts.id, erasedIds));
+  if (erased.length > 0) {
+    await tx.delete(contacts).where(inArray(contacts.id, erased.map((e) => e.contactId)));
+    await tx.insert(erasedContacts).values(erased.map((e) => ({ tenantId, ...e })));
+  }
   return tenantId;
 }
 

@@ -1,0 +1,296 @@
+import { eq, sql } from 'drizzle-orm';
+import { users } from '../../db/schema';
+import { ErrorCode, badInput } from '../../lib/errors';
+import { record, type ServiceContext } from '../context';
+import type { ActivityKind } from '../crm/activities';
+import type { DealStage } from '../crm/deals';
+import { consentNote } from '../crm/paging';
+import { pipelineHealth } from '../crm/pipeline';
+import { OPEN_STAGE_LIST, dealRecord } from './facts';
+import { addDays, daysBetween, isoDate, money, percent, plural } from './format';
+import { cite } from './grounding';
+import type { AgentService } from './index';
+import { agentById } from './roster';
+import { answerPrompt, openAgentCall, unmetered, type AgentAnswer } from './runner';
+import type { ContextRecord, GroundedPrompt } from './types';
+
+/** A deal as the briefing shows it (its own type, so read:accounts is enough). */
+export interface BriefingDeal {
+  id: string;
+  name: string;
+  stage: DealStage;
+  amountCents: number;
+  probability: number;
+  closeDate: string | null;
+  accountName: string;
+}
+
+export interface BriefingActivity {
+  id: string;
+  kind: ActivityKind;
+  subject: string;
+  occurredAt: Date;
+  deal: BriefingDeal;
+}
+
+export interface DealRisk {
+  deal: BriefingDeal;
+  /** Why the deal is at risk, in words; empty when it is not. */
+  reasons: string[];
+  level: 'high' | 'medium' | 'low';
+  lastActivity: string | null;
+}
+
+export interface BriefingPipeline {
+  openValueCents: number;
+  weightedValueCents: number;
+  openDeals: number;
+  winRate: number;
+  /** Open deals whose close date is in the next 14 days. */
+  closingSoon: number;
+}
+
+export interface Briefing extends AgentAnswer {
+  asOf: string;
+  /** `user`: deals the caller owns; `tenant`: the whole workspace (API keys, which are no person). */
+  scope: 'user' | 'tenant';
+  ownerName: string | null;
+  pipeline: BriefingPipeline;
+  recentActivity: BriefingActivity[];
+  atRisk: DealRisk[];
+  consentFiltered: number;
+  note: string;
+}
+
+/** Midnight UTC of a date (YYYY-MM-DD), as a timestamptz parameter. */
+const midnight = (date: string) => sql`${`${date}T00:00:00Z`}::timestamptz`;
+
+const RECENT_DAYS = 7;
+const STALE_DAYS = 30;
+const SOON_DAYS = 14;
+const LOW_PROBABILITY = 25;
+
+/** Whose deals a briefing covers: a person's own, or (API key) the tenant's. */
+export interface BriefingScope {
+  ownerId: string | null;
+  ownerName: string | null;
+}
+
+export async function briefingScope(ctx: ServiceContext): Promise<BriefingScope> {
+  const userId = ctx.principal.kind === 'api_key' ? null : ctx.principal.userId;
+  if (!userId) return { ownerId: null, ownerName: null };
+  const [row] = await ctx.tx.select({ name: users.displayName }).from(users).where(eq(users.id, userId)).limit(1);
+  return { ownerId: userId, ownerName: row?.name ?? null };
+}
+
+export function checkAsOf(value: string | null | undefined): string {
+  if (value === null || value === undefined) return isoDate(new Date());
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw badInput(ErrorCode.BadUserInput, '`asOf` must be a date as YYYY-MM-DD.', { field: 'asOf' });
+  }
+  return value;
+}
+
+type RiskRow = {
+  id: string;
+  name: string;
+  stage: DealStage;
+  amount_cents: number;
+  probability: number;
+  close_date: string | null;
+  account_name: string;
+  last_activity: string | null;
+  overdue: boolean;
+  stale: boolean;
+  soon_low: boolean;
+  at_risk: number;
+};
+
+const toDeal = (r: { id: string; name: string; stage: DealStage; amount_cents: number; probability: number; close_date: string | null; account_name: string }): BriefingDeal => ({
+  id: r.id,
+  name: r.name,
+  stage: r.stage,
+  amountCents: Number(r.amount_cents),
+  probability: r.probability,
+  closeDate: r.close_date,
+  accountName: r.account_name,
+});
+
+function toRisk(r: RiskRow, asOf: string): DealRisk {
+  const deal = toDeal(r);
+  const last = r.last_activity;
+  const reasons: string[] = [];
+  if (r.overdue && deal.closeDate) reasons.push(`its close date ${deal.closeDate} passed ${plural(daysBetween(deal.closeDate, asOf), 'day')} ago`);
+  if (r.stale) reasons.push(last ? `no activity since ${last}` : 'no activity logged');
+  if (r.soon_low && deal.closeDate) reasons.push(`it closes in ${plural(daysBetween(asOf, deal.closeDate), 'day')} at ${deal.probability}% probability`);
+  return { deal, reasons, level: reasons.length >= 2 || r.overdue ? 'high' : reasons.length === 1 ? 'medium' : 'low', lastActivity: last };
+}
+
+/**
+ * Open consented deals with their risk as of a date (overdue close date, no activity in 30 days,
+ * closing within 14 days at low probability), riskiest and largest first: one deal (`dealId`), the
+ * owner's, or the tenant's. `total` counts every deal at risk in scope.
+ */
+export async function dealRisks(
+  ctx: ServiceContext,
+  asOf: string,
+  scope: { ownerId: string | null; dealId?: string },
+  limit: number,
+): Promise<{ risks: DealRisk[]; total: number }> {
+  const t = ctx.principal.tenantId;
+  const rows = await ctx.database.rows<RiskRow & { total: number }>(
+    ctx.tx,
+    sql`with scoped as (
+          select d.id, d.name, d.stage, d.amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name,
+            (select max(x.occurred_at) from activities x where x.tenant_id = d.tenant_id and x.deal_id = d.id and x.occurred_at < ${midnight(addDays(asOf, 1))}) as last_at
+          from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
+          where d.tenant_id = ${t} and not d.consent_hidden
+            and d.stage in ${OPEN_STAGE_LIST}
+            ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}
+            ${scope.dealId ? sql`and d.id = ${scope.dealId}` : sql``}
+        ), flagged as (
+          select *, to_char(last_at at time zone 'UTC', 'YYYY-MM-DD') as last_activity,
+            coalesce(close_date::date < ${asOf}::date, false) as overdue,
+            (last_at is null or last_at < ${midnight(addDays(asOf, -STALE_DAYS))}) as stale,
+            coalesce(close_date::date between ${asOf}::date and ${asOf}::date + ${SOON_DAYS}::int and probability <= ${LOW_PROBABILITY}, false) as soon_low
+          from scoped
+        ), scored as (
+          select *, overdue::int + stale::int + soon_low::int as at_risk from flagged
+        )
+        select *, (count(*) filter (where at_risk > 0) over ())::int as total from scored
+        where ${scope.dealId ? sql`true` : sql`at_risk > 0`}
+        order by at_risk desc, amount_cents desc, id
+        limit ${limit}`,
+  );
+  return { risks: rows.map((r) => toRisk(r, asOf)), total: rows[0]?.total ?? 0 };
+}
+
+/**
+ * The daily briefing as of a date, from consented deals in scope: pipeline snapshot, activity on
+ * them in the last 7 days, deals at risk, and a narrative citing each deal it names. Activity
+ * subjects are free text: listed for the caller, but neither in the narrative (stored with the run)
+ * nor sent to a model.
+ */
+export async function briefingPrompt(
+  ctx: ServiceContext,
+  asOf: string,
+): Promise<{ prompt: GroundedPrompt; briefing: Omit<Briefing, keyof AgentAnswer> }> {
+  const t = ctx.principal.tenantId;
+  const scope = await briefingScope(ctx);
+  const health = await pipelineHealth(unmetered(ctx), { ownerId: scope.ownerId });
+  const ownerSql = scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``;
+  const [soon] = await ctx.database.rows<{ n: number }>(
+    ctx.tx,
+    sql`select count(*)::int as n from deals d where d.tenant_id = ${t} and not d.consent_hidden ${ownerSql}
+          and d.stage in ${OPEN_STAGE_LIST}
+          and d.close_date between ${asOf}::date and ${asOf}::date + ${SOON_DAYS}::int`,
+  );
+  const activityRows = await ctx.database.rows<{
+    aid: string;
+    kind: ActivityKind;
+    subject: string;
+    occurred_at: string;
+    id: string;
+    name: string;
+    stage: DealStage;
+    amount_cents: number;
+    probability: number;
+    close_date: string | null;
+    account_name: string;
+  }>(
+    ctx.tx,
+    sql`select x.id as aid, x.kind, x.subject, to_char(x.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
+          d.id, d.name, d.stage, d.amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name
+        from activities x
+        join deals d on d.tenant_id = x.tenant_id and d.id = x.deal_id
+        join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
+        where x.tenant_id = ${t} and not d.consent_hidden ${ownerSql}
+          and x.occurred_at >= ${midnight(addDays(asOf, -(RECENT_DAYS - 1)))} and x.occurred_at < ${midnight(addDays(asOf, 1))}
+        order by x.occurred_at desc, x.id
+        limit 10`,
+  );
+  const recentActivity: BriefingActivity[] = activityRows.map((r) => ({
+    id: r.aid,
+    kind: r.kind,
+    subject: r.subject,
+    occurredAt: new Date(r.occurred_at),
+    deal: toDeal(r),
+  }));
+  const { risks: atRisk, total: riskTotal } = await dealRisks(ctx, asOf, { ownerId: scope.ownerId }, 5);
+
+  const pipeline: BriefingPipeline = {
+    openValueCents: health.openValueCents,
+    weightedValueCents: health.weightedValueCents,
+    openDeals: health.openDeals,
+    winRate: health.winRate,
+    closingSoon: soon?.n ?? 0,
+  };
+  const who = scope.ownerName ? scope.ownerName : 'the whole workspace';
+  const sentences = [
+    `Daily briefing for ${who} on ${asOf}.`,
+    `Pipeline: ${plural(pipeline.openDeals, 'open deal')} worth ${money(pipeline.openValueCents)} (weighted ${money(pipeline.weightedValueCents)}); ${pipeline.closingSoon} close in the next ${SOON_DAYS} days; win rate ${percent(pipeline.winRate)}.`,
+    recentActivity.length > 0
+      ? `Recent activity (last ${RECENT_DAYS} days): ${recentActivity
+          .slice(0, 5)
+          .map((a) => `${a.kind} on ${a.deal.name} ${cite({ kind: 'deal', id: a.deal.id })} (${isoDate(a.occurredAt)})`)
+          .join('; ')}${recentActivity.length > 5 ? `; and ${recentActivity.length - 5} more` : ''}.`
+      : `No deal activity in the last ${RECENT_DAYS} days.`,
+    atRisk.length > 0
+      ? `At risk (${riskTotal} open ${riskTotal === 1 ? 'deal' : 'deals'}; the largest): ${atRisk
+          .map((r) => `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (${money(r.deal.amountCents)}: ${r.reasons.join(', ')})`)
+          .join('; ')}.`
+      : 'No open deals at risk.',
+  ];
+  if (health.consentFiltered > 0) sentences.push(`${plural(health.consentFiltered, 'deal')} hidden by consent ${health.consentFiltered === 1 ? 'is' : 'are'} left out.`);
+
+  const records = new Map<string, ContextRecord>();
+  for (const a of recentActivity) {
+    const existing = records.get(a.deal.id);
+    const note = `${a.kind} on ${isoDate(a.occurredAt)}`;
+    records.set(a.deal.id, existing ? { ...existing, facts: `${existing.facts}; ${note}` } : dealRecord(a.deal, `recent activity: ${note}`));
+  }
+  for (const r of atRisk) {
+    const existing = records.get(r.deal.id);
+    const note = `at risk: ${r.reasons.join(', ')}`;
+    records.set(r.deal.id, existing ? { ...existing, facts: `${existing.facts}; ${note}` } : dealRecord(r.deal, note));
+  }
+  const agent = agentById('daily-briefing');
+  return {
+    prompt: {
+      agent: agent.id,
+      instruction: agent.instruction,
+      question: null,
+      records: [...records.values()],
+      facts: [
+        `Briefing for ${who} on ${asOf}.`,
+        `${pipeline.openDeals} open deals worth ${money(pipeline.openValueCents)}, weighted ${money(pipeline.weightedValueCents)}; ${pipeline.closingSoon} close in the next ${SOON_DAYS} days; win rate ${percent(pipeline.winRate)}.`,
+        `${recentActivity.length} activities on these deals in the last ${RECENT_DAYS} days; ${riskTotal} open deals at risk.`,
+        `${health.consentFiltered} deals are hidden by consent and left out.`,
+      ],
+      draft: sentences.join(' '),
+      substitutions: {},
+    },
+    briefing: {
+      asOf,
+      scope: scope.ownerId ? 'user' : 'tenant',
+      ownerName: scope.ownerName,
+      pipeline,
+      recentActivity,
+      atRisk,
+      consentFiltered: health.consentFiltered,
+      note: consentNote(health.consentFiltered),
+    },
+  };
+}
+
+/** read_briefing: the caller's daily briefing (the daily-briefing agent). */
+export async function readBriefing(ctx: ServiceContext, agents: AgentService, asOfInput: string | null | undefined): Promise<Briefing> {
+  const asOf = checkAsOf(asOfInput);
+  const budget = await openAgentCall(ctx);
+  const built = await briefingPrompt(ctx, asOf);
+  const agent = agentById('daily-briefing');
+  const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, asOf } }, built.prompt, budget);
+  record(ctx, answer.citations.length, built.briefing.consentFiltered);
+  return { ...answer, ...built.briefing };
+}
+

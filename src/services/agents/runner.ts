@@ -1,0 +1,144 @@
+import { agentRuns } from '../../db/schema';
+import { isPactError } from '../../lib/errors';
+import { newId } from '../../lib/ids';
+import { chargeModelSpend, markBlocked, record, type ServiceContext } from '../context';
+import { sealTenantJson } from '../keys/sealed-json';
+import { assertWithinBudget, type AiBudget } from './budget';
+import { groundAnswer, maskContactDetails } from './grounding';
+import type { AgentService } from './index';
+import { modelSpend, priceOf } from './pricing';
+import { fillPlaceholders } from './providers/prompt';
+import type { AgentDefinition, AgentId } from './roster';
+import type { Citation, GroundedPrompt, ProviderId } from './types';
+
+/** What a run is about, as stored: the target's kind and id (never an e-mail address), and the input's digest. */
+export interface RunSubject {
+  targetKind: string | null;
+  targetId: string | null;
+  /** The run's input (agent, target, question, options); only its HMAC is stored. */
+  input: unknown;
+}
+
+/** One agent run's answer, grounded and charged. */
+export interface AgentAnswer {
+  runId: string;
+  agent: AgentId;
+  answer: string;
+  citations: Citation[];
+  /** Citations or ids the model wrote that were not in its context: removed from the answer. */
+  droppedCitations: number;
+  provider: ProviderId;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  /** Model spend charged for this run, on top of the tool's own cost. */
+  modelCostMicrocents: number;
+}
+
+/** A run the consent gate refused: data, not an error. */
+export interface AgentBlocked {
+  blocked: true;
+  reason: string;
+  agent: AgentId;
+  runId: string;
+}
+
+/** The context without the call's counters: reads an agent makes for its context are not the records it reports. */
+export const unmetered = (ctx: ServiceContext): ServiceContext => ({ ...ctx, metrics: undefined });
+
+/** The AI budget gate every agent entry point passes first: AI_BUDGET_EXCEEDED once the month's model spend reached it. */
+export const openAgentCall = (ctx: ServiceContext): Promise<AiBudget> => assertWithinBudget(ctx);
+
+/** The caller's question as a model that may not read PII gets it: e-mail addresses and phone numbers masked. */
+export const questionFor = (agent: AgentDefinition, question: string | null): string | null =>
+  question === null ? null : agent.readsPii ? question : maskContactDetails(question);
+
+type RunRow = typeof agentRuns.$inferInsert & { id: string };
+
+function runRow(ctx: ServiceContext, agents: AgentService, agent: AgentDefinition, subject: RunSubject): RunRow {
+  return {
+    id: newId(),
+    tenantId: ctx.principal.tenantId,
+    agent: agent.id,
+    path: ctx.principal.path,
+    userId: ctx.principal.userId,
+    apiKeyId: ctx.principal.apiKeyId,
+    targetKind: subject.targetKind,
+    targetId: subject.targetId,
+    inputDigest: agents.digest(ctx.principal.tenantId, subject.input),
+    outcome: 'ok',
+    provider: agents.provider.id,
+    model: agents.provider.model,
+  };
+}
+
+/**
+ * Records a run refused by the consent gate: stored with outcome `blocked`, the call marked blocked
+ * (audited so, not charged), and no model called.
+ */
+export async function blockRun(ctx: ServiceContext, agents: AgentService, agent: AgentDefinition, subject: RunSubject, reason: string): Promise<AgentBlocked> {
+  const row = { ...runRow(ctx, agents, agent, subject), outcome: 'blocked' as const, reason };
+  await ctx.tx.insert(agentRuns).values(row);
+  markBlocked(ctx, reason);
+  record(ctx, 0, 1);
+  return { blocked: true, reason, agent: agent.id, runId: row.id };
+}
+
+/**
+ * Answers a grounded prompt with the configured provider and stores the run. Personal data reaches an
+ * external model only for an agent that reads PII, whose subject already passed the consent gate, in a
+ * tenant that allows it; otherwise the model sees `{{placeholders}}` that Pact fills in afterwards.
+ * The answer's citations are checked against the prompt's records; the model spend (tokens × the
+ * model's price) is added to the call's cost. A provider failure is stored as a failed run and thrown.
+ */
+export async function answerPrompt(
+  ctx: ServiceContext,
+  agents: AgentService,
+  agent: AgentDefinition,
+  subject: RunSubject,
+  prompt: GroundedPrompt,
+  budget: AiBudget,
+): Promise<AgentAnswer> {
+  const { provider } = agents;
+  const row = runRow(ctx, agents, agent, subject);
+  const withPii = agent.readsPii && provider.external && budget.allowPiiToModel;
+  let reply;
+  try {
+    reply = await provider.answer(prompt, { withPii });
+  } catch (error) {
+    const code = isPactError(error) ? error.code : 'MODEL_ERROR';
+    agents.logger.warn({ agent: agent.id, provider: provider.id, code }, 'agent run failed');
+    await ctx.tx.insert(agentRuns).values({ ...row, outcome: 'error', reason: code });
+    throw error;
+  }
+  const grounded = groundAnswer(reply.text, prompt.records);
+  if (grounded.dropped > 0) agents.logger.warn({ agent: agent.id, provider: provider.id, dropped: grounded.dropped }, 'model cited records outside its context');
+  const answer = fillPlaceholders(grounded.text, prompt.substitutions);
+  const cost = modelSpend(priceOf(provider.id, provider.model), reply.inputTokens, reply.outputTokens);
+  const output = agent.readsPii
+    ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer })
+    : { answer };
+  await ctx.tx.insert(agentRuns).values({
+    ...row,
+    model: reply.model,
+    inputTokens: reply.inputTokens,
+    outputTokens: reply.outputTokens,
+    costMicrocents: cost,
+    output: output as unknown as Record<string, unknown>,
+    outputSealed: agent.readsPii,
+    citations: grounded.citations.map((c) => ({ kind: c.kind, id: c.id })),
+  });
+  chargeModelSpend(ctx, cost);
+  return {
+    runId: row.id,
+    agent: agent.id,
+    answer,
+    citations: grounded.citations,
+    droppedCitations: grounded.dropped,
+    provider: provider.id,
+    model: reply.model,
+    inputTokens: reply.inputTokens,
+    outputTokens: reply.outputTokens,
+    modelCostMicrocents: cost,
+  };
+}

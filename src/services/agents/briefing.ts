@@ -6,7 +6,7 @@ import type { ActivityKind } from '../crm/activities';
 import type { DealStage } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
-import { OPEN_STAGE_LIST, dealRecord } from './facts';
+import { OPEN_STAGE_LIST, dealRecord, type DealFacts } from './facts';
 import { addDays, daysBetween, isoDate, money, percent, plural } from './format';
 import { cite } from './grounding';
 import type { AgentService } from './index';
@@ -14,16 +14,8 @@ import { agentById } from './roster';
 import { answerPrompt, openAgentCall, unmetered, type AgentAnswer } from './runner';
 import type { ContextRecord, GroundedPrompt } from './types';
 
-/** A deal as the briefing shows it (its own type, so read:accounts is enough). */
-export interface BriefingDeal {
-  id: string;
-  name: string;
-  stage: DealStage;
-  amountCents: number;
-  probability: number;
-  closeDate: string | null;
-  accountName: string;
-}
+/** A deal as the briefing shows it (its own GraphQL type, so read:accounts is enough). */
+export type BriefingDeal = Omit<DealFacts, 'industry' | 'ownerName'>;
 
 export interface BriefingActivity {
   id: string;

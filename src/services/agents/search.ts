@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { accounts, deals, users } from '../../db/schema';
 import type { ServiceContext } from '../context';
 import { OPEN_STAGES, type DealStage } from '../crm/deals';
+import type { DealFacts } from './facts';
 
 /** The full-text document of an account: name, domain and industry (no PII). The accounts_search_idx expression. */
 export const accountDocument = sql`to_tsvector('english'::regconfig, ${accounts.name} || ' ' || coalesce(${accounts.domain}, '') || ' ' || coalesce(${accounts.industry}, ''))`;
@@ -107,18 +108,7 @@ export async function tenantIndustries(ctx: ServiceContext): Promise<string[]> {
   return rows.flatMap((r) => (r.industry ? [r.industry] : []));
 }
 
-export interface FoundDeal {
-  id: string;
-  name: string;
-  stage: DealStage;
-  amountCents: number;
-  probability: number;
-  closeDate: string | null;
-  accountId: string;
-  accountName: string;
-  industry: string | null;
-  ownerName: string | null;
-}
+export type FoundDeal = DealFacts & { accountId: string; industry: string | null; ownerName: string | null };
 
 export interface FoundAccount {
   id: string;

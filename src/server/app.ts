@@ -5,7 +5,7 @@ import { isPactError } from '../lib/errors';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
-import { clientIp, credentialsOf } from './credentials';
+import { clientIp, credentialsOf, sessionCookie } from './credentials';
 import { OAUTH_ENDPOINTS, createOAuthEndpoints, type OAuthRateLimit } from './oauth/express';
 import { createOAuthProvider, type AutoApprove } from './oauth/provider';
 import { pactResources } from './oauth/resources';
@@ -93,7 +93,7 @@ export function createApp(options: AppOptions): PactApp {
       const payload = { userId: result.userId, expiresAt: result.expiresAt.toISOString(), tenants: result.tenants };
       if (parsed.data.kind === 'token') return json({ ...payload, token: result.token });
       return json(payload, 200, {
-        'set-cookie': `${SESSION_COOKIE}=${encodeURIComponent(result.token)}; ${cookieFlags}; Max-Age=${30 * 24 * 3600}`,
+        'set-cookie': sessionCookie(result.token, result.expiresAt, cookieFlags),
       });
     } catch (error) {
       if (!isPactError(error)) throw error;

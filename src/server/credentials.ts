@@ -24,6 +24,10 @@ export function credentialsOf(request: Request): Credentials {
   };
 }
 
+/** The console session cookie for a signed-in session, living as long as the session. */
+export const sessionCookie = (token: string, expiresAt: Date, flags: string): string =>
+  `${SESSION_COOKIE}=${encodeURIComponent(token)}; ${flags}; Max-Age=${Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000))}`;
+
 export const clientIp = (request: Request): string | null =>
   request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
 

@@ -3,6 +3,7 @@ import type { OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/
 import type { Response } from 'express';
 import type { Services } from '../../services/index';
 import { OAUTH_SCOPES } from '../../services/oauth/scopes';
+import { messagePage, pageHeaders } from './pages';
 import { canonicalResource, type PactResources } from './resources';
 
 /** Signs a user in without a browser and approves every requested scope: for tests only. */
@@ -29,8 +30,6 @@ export function authorizationResponse(redirectUri: string, issuer: string, state
   return url.href;
 }
 
-const htmlEscape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
  * Pact's authorization server behind the MCP SDK's OAuth handlers, which validate requests and
  * verify PKCE (S256 only). This provider keeps the state in PostgreSQL, sends the browser to the
@@ -48,8 +47,8 @@ export function createOAuthProvider(options: ProviderOptions): OAuthServerProvid
       if (!client.redirect_uris.includes(params.redirectUri)) {
         res
           .status(400)
-          .type('html')
-          .send(`<!doctype html><title>Pact</title><p>The redirect URI ${htmlEscape(params.redirectUri)} is not registered for this client (exact match required).</p>`);
+          .set(pageHeaders())
+          .send(messagePage('Unregistered redirect', `The redirect URI ${params.redirectUri} is not registered for this client (exact match required).`));
         return;
       }
       const requested = params.scopes?.filter(Boolean) ?? [];

@@ -1,11 +1,11 @@
 import { isPactError } from '../../lib/errors';
-import { SESSION_COOKIE, type SessionUser } from '../../services/auth/authenticator';
+import type { SessionUser } from '../../services/auth/authenticator';
 import { ROLE_SCOPES } from '../../services/auth/scopes';
 import type { Services } from '../../services/index';
 import type { PendingRequest } from '../../services/oauth/grants';
 import { OAUTH_SCOPES, OFFLINE_ACCESS } from '../../services/oauth/scopes';
 import { recordSecurityEvent } from '../../services/security-events';
-import { clientIp, credentialsOf } from '../credentials';
+import { clientIp, credentialsOf, sessionCookie } from '../credentials';
 import { consentPage, messagePage, pageHeaders, signInPage } from './pages';
 import { authorizationResponse } from './provider';
 import type { PactResources } from './resources';
@@ -16,8 +16,6 @@ export interface OAuthRoutesOptions {
   /** Attributes of the console session cookie the sign-in page sets. */
   cookieFlags: string;
 }
-
-const SESSION_MAX_AGE = 30 * 24 * 3600;
 
 const jsonDoc = (body: unknown) =>
   new Response(JSON.stringify(body), {
@@ -118,7 +116,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
       const result = await services.auth.signIn(email, (fields.get('password') ?? '').slice(0, 1024), 'browser');
       await grants.attachUser(id, result.userId);
       return seeOther(`/oauth/consent?request=${encodeURIComponent(id)}`, {
-        'set-cookie': `${SESSION_COOKIE}=${encodeURIComponent(result.token)}; ${options.cookieFlags}; Max-Age=${SESSION_MAX_AGE}`,
+        'set-cookie': sessionCookie(result.token, result.expiresAt, options.cookieFlags),
       });
     } catch (error) {
       if (!isPactError(error)) throw error;

@@ -1,6 +1,6 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import type { Database } from '../../db/client';
+import type { Database, Db } from '../../db/client';
 import { apiKeys, memberships, tenants, userSessions, users } from '../../db/schema';
 import { randomToken, sha256Hex } from '../../lib/crypto';
 import { ErrorCode, PactError, unauthenticated } from '../../lib/errors';
@@ -50,6 +50,15 @@ export const hashPassword = (password: string): Promise<string> => argonHash(pas
 export const newApiKeySecret = (): string => `${API_KEY_PREFIX}${randomToken(24)}`;
 
 const dummyHash = argonHash('pact-timing-equaliser');
+
+/** A user's tenants and role in each, by tenant name. */
+const tenantsOf = (tx: Db, userId: string): Promise<SignInResult['tenants']> =>
+  tx
+    .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
+    .from(memberships)
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(tenants.name);
 const keyRevoked = () =>
   new PactError(ErrorCode.Unauthenticated, 'This API key has been revoked.', { reason: 'KEY_REVOKED' });
 
@@ -183,11 +192,7 @@ export function createAuthenticator(database: Database, grants: GrantService): A
       const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
       const tenantRows = await database.withSystem(async (tx) => {
         await tx.insert(userSessions).values({ id: newId(), userId: user.id, tokenHash: hashSecret(token), kind, expiresAt });
-        return tx
-          .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
-          .from(memberships)
-          .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-          .where(eq(memberships.userId, user.id));
+        return tenantsOf(tx, user.id);
       });
       return { token, userId: user.id, expiresAt, tenants: tenantRows };
     },
@@ -201,13 +206,7 @@ export function createAuthenticator(database: Database, grants: GrantService): A
           .where(and(eq(userSessions.tokenHash, hashSecret(token)), isNull(userSessions.revokedAt), gt(userSessions.expiresAt, new Date())))
           .limit(1);
         if (!user) return null;
-        const tenantRows = await tx
-          .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
-          .from(memberships)
-          .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-          .where(eq(memberships.userId, user.userId))
-          .orderBy(tenants.name);
-        return { ...user, tenants: tenantRows };
+        return { ...user, tenants: await tenantsOf(tx, user.userId) };
       });
     },
 

@@ -56,11 +56,20 @@ export function createGrantService(database: Database, ttls: GrantTtls = DEFAULT
   ): Promise<OAuthTokens> => {
     const access = `${ACCESS_TOKEN_PREFIX}${randomToken(32)}`;
     const refresh = grant.scopes.includes(OFFLINE_ACCESS) ? `${REFRESH_TOKEN_PREFIX}${randomToken(32)}` : null;
-    const base = { ...grant, id: '', tokenHash: '', kind: 'access' as const, expiresAt: new Date() };
-    await tx.insert(oauthTokens).values([
-      { ...base, id: newId(), tokenHash: hash(access), kind: 'access', expiresAt: inSeconds(ttls.access) },
-      ...(refresh ? [{ ...base, id: newId(), tokenHash: hash(refresh), kind: 'refresh' as const, expiresAt: inSeconds(ttls.refresh) }] : []),
-    ]);
+    const { familyId, clientId, userId, tenantId, scopes, resource } = grant;
+    const row = (token: string, kind: 'access' | 'refresh', ttl: number) => ({
+      id: newId(),
+      tokenHash: hash(token),
+      kind,
+      expiresAt: inSeconds(ttl),
+      familyId,
+      clientId,
+      userId,
+      tenantId,
+      scopes,
+      resource,
+    });
+    await tx.insert(oauthTokens).values([row(access, 'access', ttls.access), ...(refresh ? [row(refresh, 'refresh', ttls.refresh)] : [])]);
     return {
       access_token: access,
       token_type: 'Bearer',

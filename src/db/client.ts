@@ -20,8 +20,12 @@ export const migrationsFolder = fileURLToPath(new URL('../../migrations', import
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `fn` in one transaction under the application role, bound to `tenantId`. */
-  withTenant<T>(tenantId: string, fn: (tx: Db) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction under the application role, bound to `tenantId`. Reads pass
+   * `{ snapshot: true }` (REPEATABLE READ), so every statement of the call sees one snapshot: a page
+   * and its consent-hidden count cannot disagree while another client changes consent.
+   */
+  withTenant<T>(tenantId: string, fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T>;
   /** Runs `fn` in one transaction under the application role with no tenant bound (sees no tenant rows). */
   withAppRole<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
   /**
@@ -40,6 +44,11 @@ export interface Database {
   /** A tarball of the embedded database (PGlite only), to clone it elsewhere. */
   dumpDataDir(): Promise<Blob>;
   close(): Promise<void>;
+}
+
+export interface TenantTxOptions {
+  /** One snapshot for the whole transaction (REPEATABLE READ) instead of one per statement. */
+  snapshot?: boolean;
 }
 
 export interface DatabaseOptions {
@@ -98,7 +107,7 @@ function build(
   db: Db,
   ops: { migrate: () => Promise<void>; dump: () => Promise<Blob>; close: () => Promise<void> },
 ): Database {
-  const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>): Promise<T> =>
+  const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T> =>
     db.transaction(async (tx) => {
       await tx.execute(
         tenantId === null
@@ -106,10 +115,10 @@ function build(
           : sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`,
       );
       return fn(tx as unknown as Db);
-    });
+    }, options?.snapshot ? { isolationLevel: 'repeatable read' } : undefined);
   return {
     kind,
-    withTenant: (tenantId, fn) => asApp(tenantId, fn),
+    withTenant: (tenantId, fn, options) => asApp(tenantId, fn, options),
     withAppRole: (fn) => asApp(null, fn),
     withSystem: (fn) => db.transaction(async (tx) => fn(tx as unknown as Db)),
     readSystem: (fn) => (kind === 'postgres' ? fn(db) : db.transaction(async (tx) => fn(tx as unknown as Db))),

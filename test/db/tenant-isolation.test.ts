@@ -30,6 +30,17 @@ describe('row-level security', () => {
     for (const row of rows) expect(row, row.relname).toMatchObject({ forced: true, enabled: true });
   });
 
+  it('forces RLS on every table that has a tenant_id column, listed or not', async () => {
+    const rows = await pact.sql<{ relname: string; forced: boolean; enabled: boolean }>(
+      sql`select c.relname, c.relforcerowsecurity as forced, c.relrowsecurity as enabled
+          from pg_class c join pg_namespace n on n.oid = c.relnamespace
+          join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped
+          where n.nspname = 'public' and c.relkind = 'r' order by c.relname`,
+    );
+    expect(rows.map((r) => r.relname)).toEqual(expect.arrayContaining(['oauth_codes', 'oauth_tokens']));
+    for (const row of rows) expect(row, row.relname).toMatchObject({ forced: true, enabled: true });
+  });
+
   it.each([...tenantTables, 'users'])('a query that forgets to bind a tenant sees zero rows of %s', async (table) => {
     const [unbound] = await pact.database.withAppRole((tx) => pact.database.rows<{ n: number }>(tx, countAll(table)));
     expect(unbound?.n).toBe(0);

@@ -85,7 +85,7 @@ export function useGuarantees(): Plugin<GraphQLContext> {
             }
             await audit.append(tx, call, outcome);
             return withCost(executed, call.costMicrocents);
-          });
+          }, { snapshot: !isMutation });
           call.audited = true;
           return result;
         } catch (error) {

@@ -81,6 +81,31 @@ describe('consent', () => {
     ]);
   });
 
+  it('a look-up by e-mail or name words tells only write:consent holders that consent hid a match', async () => {
+    await call('mutation { createContact(input: { name: "Hidden Hana", email: "hana@oracle.example" }) { id } }');
+    await call('mutation { withdrawConsent(subject: { kind: EMAIL, value: "hana@oracle.example" }) { status } }');
+    const reader = await pact.mintKey(await pact.signIn('admin@pact.demo'), ['read:contacts']);
+    const as = async (token: string, filter: string) => {
+      const res = await pact.gql<Data>(`{ contacts(filter: ${filter}) { returned consentFiltered note } }`, {}, { token });
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data?.contacts;
+    };
+    const withheld = { returned: 0, consentFiltered: 0, note: expect.stringContaining('do not say whether consent hid a match') };
+    const auditedHidden = async () =>
+      (await pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log where operation = 'contacts' and consent_hidden = 1 and result_count = 0`))[0]?.n;
+    const before = await auditedHidden();
+    // The same answer for a hidden subject and for an address nobody holds: no existence oracle.
+    expect(await as(reader, '{ email: "hana@oracle.example" }')).toEqual(withheld);
+    // The audit row keeps the true count.
+    expect(await auditedHidden()).toBe((before ?? 0) + 1);
+    expect(await as(reader, '{ email: "nobody@oracle.example" }')).toEqual(withheld);
+    expect(await as(reader, '{ piiSearch: "hana" }')).toEqual(withheld);
+    // write:consent may read the consent record anyway, so it gets the count.
+    expect(await as(key, '{ email: "hana@oracle.example" }')).toEqual({ returned: 0, consentFiltered: 1, note: '1 record(s) hidden by consent (suppressed/withdrawn subjects).' });
+    // Other filters keep reporting hidden matches to every reader.
+    expect((await as(reader, '{ search: "" }'))?.consentFiltered).toBeGreaterThan(0);
+  });
+
   it('erasing an e-mail deletes the contact ciphertext and blind index and keeps no fingerprint of the address', async () => {
     const created = (await call('mutation { createContact(input: { name: "Erase Me", email: "erase.me@subject.example" }) { id } }')).createContact;
     // Erasure is owner/admin only: an API key is refused, an admin's session erases.

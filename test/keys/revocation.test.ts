@@ -30,25 +30,39 @@ describe('revocation (local provider)', () => {
     pii: (await pact.sql<{ d: string }>(sql`select md5(string_agg(pii::text, ',' order by id)) as d from contacts where tenant_id = ${tenantId()}`))[0]?.d ?? '',
   });
   const otherInstance = freshKeysLater();
+  let fingerprints: string[];
+  let hiddenBefore: number;
 
   beforeAll(async () => {
     contactId = (await demo.call(CREATE_CONTACT, { input: { name: 'Revoked Reader', email: 'revoked.reader@revoke.example' } })).createContact.id;
     // Both this server's cache and another instance's cache hold the unwrapped key before revocation.
     expect((await demo.call('{ contacts(first: 5) { items { name } } }')).contacts.items[0].name).toEqual(expect.any(String));
     expect([...(await openAll(pact, tenantId(), otherInstance())).values()].every((n) => !n.startsWith('error:'))).toBe(true);
+    fingerprints = (
+      await pact.sql<{ k: string }>(
+        sql`select email_index as k from contacts where tenant_id = ${tenantId()} and email_index is not null
+            union select subject_key from consent_subjects where tenant_id = ${tenantId()} and kind = 'email'`,
+      )
+    ).map((r) => r.k);
+    hiddenBefore = (await demo.call('{ contacts(first: 1) { consentFiltered } }')).contacts.consentFiltered;
     const revoked = (await demo.call('mutation { revokeTenantKey { revoked provider versions { version status } } }')).revokeTenantKey;
     expect(revoked).toEqual({ revoked: true, provider: 'local', versions: [{ version: 1, status: 'REVOKED' }] });
     before = await snapshot();
   });
 
-  it('destroys the wrapped keys and the search tokens in the database; e-mail indexes stay as consent keys', async () => {
+  it('destroys the wrapped keys and the search tokens in the database; e-mail indexes become keyless pseudonyms', async () => {
     const rows = await pact.sql<{ status: string; len: number }>(sql`select status, length(wrapped_key) as len from tenant_keys where tenant_id = ${tenantId()}`);
     expect(rows).toEqual([{ status: 'revoked', len: 0 }]);
     expect(before.tokens).toBe(0);
     expect(await count(sql`select count(*)::int as n from contact_search_tokens where tenant_id = ${pact.seed.secondTenantId}`)).toBeGreaterThan(0);
-    expect(await count(sql`select count(*)::int as n from contacts where tenant_id = ${tenantId()} and email_index is not null`)).toBeGreaterThan(0);
+    expect(fingerprints.length).toBeGreaterThan(10);
+    const left = await count(sql`select count(*)::int as n from (select email_index as k from contacts where tenant_id = ${tenantId()}
+      union all select subject_key from consent_subjects where tenant_id = ${tenantId()}) s where k in ${fingerprints}`);
+    expect(left).toBe(0);
+    expect(await count(sql`select count(*)::int as n from contacts where tenant_id = ${tenantId()} and email_index like 'revoked:%'`)).toBeGreaterThan(0);
     const hidden = await demo.call('{ contacts(first: 1) { consentFiltered } }');
-    expect(hidden.contacts.consentFiltered).toBeGreaterThan(0);
+    expect(hiddenBefore).toBeGreaterThan(0);
+    expect(hidden.contacts.consentFiltered).toBe(hiddenBefore);
   });
 
   it('answers PII fields null with an unmasked KEY_UNAVAILABLE error, and every other field as before', async () => {

@@ -1,6 +1,7 @@
-import { and, asc, count, eq, gt, ilike, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { and, asc, count, eq, gt, ilike, inArray, isNotNull, ne, notLike, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { accounts, contactSearchTokens, contacts, users } from '../../db/schema';
+import { accounts, consentSubjects, contactSearchTokens, contacts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput, isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
@@ -83,7 +84,14 @@ const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
       .having(sql`count(*) = ${tokens.length}`),
   );
 
-async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean }> {
+/**
+ * A look-up by e-mail or name words must not tell a caller that a hidden subject exists: only callers
+ * who may read consent records (`write:consent`) get its hidden count; others get this constant note.
+ */
+export const IDENTITY_LOOKUP_NOTE =
+  'Look-ups by e-mail or name do not say whether consent hid a match (that needs write:consent); no result here does not mean no such person.';
+
+async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean; identity: boolean }> {
   const search = searchText(filter.search);
   const accountId = optionalId(filter.accountId, 'accountId');
   const ownerId = optionalId(filter.ownerId, 'ownerId');
@@ -104,7 +112,7 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ 
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
-  return { where, filtered: Boolean(search || index || tokens || accountId || ownerId) };
+  return { where, filtered: Boolean(search || index || tokens || accountId || ownerId), identity: Boolean(index || tokens) };
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -117,13 +125,14 @@ const selectVisible = (ctx: ServiceContext) =>
 export async function listContacts(ctx: ServiceContext, filter: ContactFilter, page: PageArgs): Promise<ListResult<ContactRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const { where, filtered } = await filterSql(ctx, filter);
+  const { where, filtered, identity } = await filterSql(ctx, filter);
   const rows = await selectVisible(ctx)
     .where(and(where, consentVisible(contacts), after ? gt(contacts.id, after) : undefined))
     .orderBy(asc(contacts.id))
     .limit(size + 1);
   const hidden = await consentHiddenCount(ctx, LIST, contacts, where, filtered);
-  return toPage(ctx, LIST, rows, size, hidden);
+  const withheld = identity && !ctx.principal.scopes.has('write:consent') ? { note: IDENTITY_LOOKUP_NOTE } : undefined;
+  return toPage(ctx, LIST, rows, size, hidden, withheld);
 }
 
 export async function getContact(ctx: ServiceContext, id: string): Promise<ContactRecord | null> {
@@ -350,6 +359,25 @@ export async function reencryptContacts(
 /** Deletes every search token of the tenant (after revocation they can never be queried again). */
 export async function dropSearchTokens(tx: Db, tenantId: string): Promise<void> {
   await tx.delete(contactSearchTokens).where(eq(contactSearchTokens.tenantId, tenantId));
+}
+
+/**
+ * After the tenant's key is revoked, replaces every e-mail blind index (on contacts and on e-mail
+ * consent subjects) with a pseudonym keyed by a random value that is then thrown away: a contact
+ * still links to its consent subject, so what consent hides stays hidden, but nothing derived from
+ * an address remains. Subjects first, so the consent triggers re-derive the flags from the new keys.
+ */
+export async function forgetEmailFingerprints(tx: Db, tenantId: string): Promise<void> {
+  const salt = randomBytes(32).toString('hex');
+  const pseudonym = (column: SQL) => sql`'revoked:' || encode(sha256(convert_to(${salt}::text || ${column}, 'UTF8')), 'hex')`;
+  await tx
+    .update(consentSubjects)
+    .set({ subjectKey: pseudonym(sql`${consentSubjects.subjectKey}`) })
+    .where(and(eq(consentSubjects.tenantId, tenantId), eq(consentSubjects.kind, 'email'), notLike(consentSubjects.subjectKey, 'revoked:%')));
+  await tx
+    .update(contacts)
+    .set({ emailIndex: pseudonym(sql`${contacts.emailIndex}`) })
+    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.emailIndex), notLike(contacts.emailIndex, 'revoked:%')));
 }
 
 /** Contacts of the tenant not yet sealed under `version`. */

@@ -23,6 +23,11 @@ export interface ListResult<T> {
 export const consentNote = (hidden: number): string =>
   `${hidden} record(s) hidden by consent (suppressed/withdrawn subjects).`;
 
+/** What a page tells the caller about hidden records, when it may not tell the count. */
+export interface WithheldCount {
+  note: string;
+}
+
 export function pageSize(first: number | null | undefined): number {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1) throw badInput(ErrorCode.BadUserInput, '`first` must be a positive integer.');
@@ -46,13 +51,17 @@ export function optionalId(id: string | null | undefined, what: string): string 
   return id === null || id === undefined ? undefined : requireId(id, what);
 }
 
-/** Builds the page result from `size + 1` fetched rows. */
+/**
+ * Builds the page result from `size + 1` fetched rows. The audit row always records the true hidden
+ * count; with `withheld` the caller is answered 0 and the given note instead.
+ */
 export function toPage<T extends { id: string }>(
   ctx: ServiceContext,
   list: string,
   rows: T[],
   size: number,
   consentFiltered: number,
+  withheld?: WithheldCount,
 ): ListResult<T> {
   const hasMore = rows.length > size;
   const items = hasMore ? rows.slice(0, size) : rows;
@@ -61,8 +70,8 @@ export function toPage<T extends { id: string }>(
   return {
     items,
     returned: items.length,
-    consentFiltered,
-    note: consentNote(consentFiltered),
+    consentFiltered: withheld ? 0 : consentFiltered,
+    note: withheld ? withheld.note : consentNote(consentFiltered),
     hasMore,
     nextCursor: hasMore && last ? ctx.cursors.encode({ tenantId: ctx.principal.tenantId, list, lastId: last.id }) : null,
   };

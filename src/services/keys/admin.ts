@@ -1,7 +1,7 @@
 import { decodeKey } from '../../config/env';
 import { ErrorCode, badInput } from '../../lib/errors';
 import type { ServiceContext } from '../context';
-import { contactsNotUnder, contactsPerKeyVersion, dropSearchTokens } from '../crm/contacts';
+import { contactsNotUnder, contactsPerKeyVersion, dropSearchTokens, forgetEmailFingerprints } from '../crm/contacts';
 import { latestRotation, rotateWithin, type RotationRecord } from './rotation';
 import type { KekInfo, KeyVersionInfo } from './tenant-keys';
 
@@ -69,11 +69,13 @@ export async function setTenantKeyMaterial(ctx: ServiceContext, material: string
 }
 
 /**
- * Revokes the tenant's keys for good: PII can no longer be read or written, and the search tokens
- * (which no query can reach any more) are deleted. E-mail blind indexes stay as the consent keys.
+ * Revokes the tenant's keys for good: PII can no longer be read or written, the search tokens (which
+ * no query can reach any more) are deleted, and e-mail blind indexes become keyless pseudonyms, so
+ * no fingerprint of an address outlives the key while consent keeps hiding what it hid.
  */
 export async function revokeTenantKey(ctx: ServiceContext): Promise<KeyringView> {
   await ctx.keys.revoke(ctx.tx, ctx.principal.tenantId);
   await dropSearchTokens(ctx.tx, ctx.principal.tenantId);
+  await forgetEmailFingerprints(ctx.tx, ctx.principal.tenantId);
   return tenantKeyring(ctx);
 }

@@ -2,14 +2,26 @@ import { ConfigError, loadConfig } from '../config/env';
 import { DataDirLockedError } from '../db/data-dir';
 import { createLogger } from '../lib/logger';
 import { DEMO_PASSWORD } from '../services/seed/demo';
-import { StartError, startPact } from './start';
+import { StartError, startPact, type StartProgress } from './start';
 
-const started = Date.now();
+let stepOpen = false;
 
 function fail(message: string): never {
+  if (stepOpen) process.stdout.write('failed\n');
   process.stderr.write(`pact: ${message}\n`);
   process.exit(1);
 }
+
+/** Prints "<what> … " as a step starts and its duration when it ends, on one line. */
+const progress: StartProgress = (what) => {
+  const began = performance.now();
+  process.stdout.write(`${what} … `);
+  stepOpen = true;
+  return () => {
+    stepOpen = false;
+    process.stdout.write(`${((performance.now() - began) / 1000).toFixed(1)}s\n`);
+  };
+};
 
 let config;
 try {
@@ -22,8 +34,8 @@ try {
 const logger = createLogger({ level: config.logLevel });
 
 try {
-  const pact = await startPact(config, logger);
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const pact = await startPact(config, logger, { progress });
+  const seconds = process.uptime().toFixed(1);
   const query = '{ contacts(first: 3) { returned consentFiltered note items { name email title accountName } } }';
   const lines = [
     '',
@@ -37,7 +49,9 @@ try {
   if (pact.seeded) lines.push('', '  Seeded the demo tenant "demo" and a second tenant "globex".');
   if (pact.demoKey) {
     lines.push(
-      `  Demo API key (tenant "demo"; the previous demo key is now revoked):`,
+      pact.revokedDemoKeys > 0
+        ? `  Demo API key (tenant "demo"; the previous demo key is now revoked):`
+        : `  Demo API key (tenant "demo"):`,
       `    ${pact.demoKey}`,
       '',
       'Try it:',

@@ -1,18 +1,29 @@
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../config/env';
 import { openDatabase, type Database } from '../db/client';
 import { dataDirMasterKey, lockDataDir } from '../db/data-dir';
+import { pendingMigrations } from '../db/migration-status';
 import { memberships, tenantKeys, tenants } from '../db/schema';
 import type { Logger } from '../lib/logger';
-import { mintApiKey, revokeDemoKeys } from '../services/auth/api-keys';
 import type { Principal } from '../services/auth/principal';
 import { API_KEY_SCOPES } from '../services/auth/scopes';
-import { createServices, type Services } from '../services/index';
-import { seedDemo, isEmpty } from '../services/seed/demo';
-import { pactMcp } from '../mcp/index';
-import { createApp, type PactApp } from './app';
+import type { Services } from '../services/index';
+import type { PactApp } from './app';
+
+/**
+ * Reports one step of the start (opening the database, migrating, seeding): called as the step
+ * begins with what it does; the returned function is called when it ends.
+ */
+export type StartProgress = (what: string) => () => void;
+
+const quiet: StartProgress = () => () => {};
+
+/** The modules that serve requests, loaded while the database opens (they take seconds to load). */
+const loadServing = () =>
+  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('./app')]);
 
 /** A one-line start-up failure (bad setting, port in use, unreachable database). */
 export class StartError extends Error {
@@ -27,6 +38,8 @@ export interface RunningPact {
   url: string;
   /** Set when this start minted a demo key (embedded demo tenant). */
   demoKey: string | null;
+  /** How many earlier demo keys this start revoked (0 on a first start). */
+  revokedDemoKeys: number;
   seeded: boolean;
   masterKeyCreated: boolean;
   close(): Promise<void>;
@@ -42,8 +55,9 @@ const redactUrl = (url: string): string => {
   }
 };
 
-async function connect(config: Config): Promise<{ database: Database; release: () => void }> {
+async function connect(config: Config, progress: StartProgress): Promise<{ database: Database; release: () => void }> {
   if (config.databaseUrl) {
+    const done = progress('Connecting to PostgreSQL');
     const database = await openDatabase({ url: config.databaseUrl });
     try {
       await database.withSystem((tx) => database.rows(tx, sql`select 1`));
@@ -52,19 +66,24 @@ async function connect(config: Config): Promise<{ database: Database; release: (
       const reason = (error as { code?: string; message?: string }).code ?? (error as Error).message;
       throw new StartError(`Cannot connect to DATABASE_URL ${redactUrl(config.databaseUrl)}: ${reason}`);
     }
+    done();
     return { database, release: () => {} };
   }
   const release = lockDataDir(resolve(config.dataDir));
   try {
-    return { database: await openDatabase({ dataDir: join(resolve(config.dataDir), 'pgdata') }), release };
+    const pgdata = join(resolve(config.dataDir), 'pgdata');
+    const done = progress(`${existsSync(join(pgdata, 'PG_VERSION')) ? 'Opening' : 'Creating'} the embedded database in ${config.dataDir}`);
+    const database = await openDatabase({ dataDir: pgdata });
+    done();
+    return { database, release };
   } catch (error) {
     release();
     throw error;
   }
 }
 
-/** Mints a fresh demo key for the demo tenant, revoking the previous one. */
-async function mintDemoKey(database: Database, services: Services): Promise<string | null> {
+/** Mints a fresh demo key for the demo tenant, revoking the previous ones. */
+async function mintDemoKey(database: Database, services: Services): Promise<{ secret: string; revoked: number } | null> {
   const owner = await database.withSystem(async (tx) => {
     const [row] = await tx
       .select({ tenantId: tenants.id, userId: memberships.userId })
@@ -88,11 +107,12 @@ async function mintDemoKey(database: Database, services: Services): Promise<stri
     path: 'graphql',
     trustedDocumentsOnly: false,
   };
+  const { mintApiKey, revokeDemoKeys } = await import('../services/auth/api-keys');
   return database.withTenant(owner.tenantId, async (tx) => {
     const ctx = { principal, tx, database, keys: services.keys, cursors: services.cursors };
-    await revokeDemoKeys(ctx);
+    const revoked = await revokeDemoKeys(ctx);
     const minted = await mintApiKey(ctx, { name: 'Demo key (npm start)', scopes: API_KEY_SCOPES, isDemo: true });
-    return minted.secret;
+    return { secret: minted.secret, revoked };
   });
 }
 
@@ -125,23 +145,40 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /** Opens the database, migrates, seeds the demo on an empty database, mints the demo key, and listens. */
-export async function startPact(config: Config, logger: Logger, options: { seed?: boolean } = {}): Promise<RunningPact> {
+export async function startPact(
+  config: Config,
+  logger: Logger,
+  options: {
+    seed?: boolean;
+    /** Told each slow step as it starts and ends (`npm start` prints them); silent by default. */
+    progress?: StartProgress;
+  } = {},
+): Promise<RunningPact> {
+  const progress = options.progress ?? quiet;
   let handler: PactApp['listener'] | null = null;
   const server = createServer((req, res) => {
     if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":{"code":"STARTING","message":"Pact is starting."}}');
   });
   const port = await listen(server, config.port, config.host);
+  const serving = loadServing();
+  serving.catch(() => {});
   let connected: Awaited<ReturnType<typeof connect>>;
   try {
-    connected = await connect(config);
+    connected = await connect(config, progress);
   } catch (error) {
     server.close();
     throw error;
   }
   const { database, release } = connected;
   try {
-    await database.migrate();
+    const pending = await pendingMigrations(database);
+    if (pending > 0) {
+      const done = progress(`Applying ${pending} migration${pending === 1 ? '' : 's'}`);
+      await database.migrate();
+      done();
+    }
+    const [{ createServices }, , { seedDemo, isEmpty }, { pactMcp }, { createApp }] = await serving;
     const fromDir = config.masterKey ? null : dataDirMasterKey(resolve(config.dataDir));
     if (fromDir?.created && config.databaseUrl) {
       logger.warn('PACT_MASTER_KEY is not set: generated one into the data directory; set it explicitly for every instance.');
@@ -164,9 +201,9 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       },
     });
     const seeded = (options.seed ?? true) && (await isEmpty(database));
-    if (seeded) await seedDemo(database, services.keys);
+    if (seeded) await seedDemo(database, services.keys, undefined, { progress });
     await verifyMasterKey(database, services);
-    const demoKey = options.seed === false ? null : await mintDemoKey(database, services);
+    const demo = options.seed === false ? null : await mintDemoKey(database, services);
     const app = createApp({
       services,
       publicUrl: config.publicUrl,
@@ -185,7 +222,8 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       services,
       database,
       url,
-      demoKey,
+      demoKey: demo?.secret ?? null,
+      revokedDemoKeys: demo?.revoked ?? 0,
       seeded,
       masterKeyCreated: fromDir?.created ?? false,
       async close() {

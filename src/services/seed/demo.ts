@@ -206,12 +206,33 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
   return tenantId;
 }
 
+/** Told as each tenant's seeding starts (what and how many rows); the returned function is called when it ends. */
+export type SeedProgress = (what: string) => () => void;
+
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+/** What seeding a tenant writes, in one line: the rows a person can count in the console. */
+function describeTenant(label: string, size: TenantSize): string {
+  const consent = Object.values(size.emailConsent).reduce((a, b) => a + b, 0) + Object.values(size.domainConsent).reduce((a, b) => a + b, 0);
+  const counts = [
+    `${thousands(size.accounts)} accounts`,
+    `${thousands(size.contacts - size.emailConsent.erased)} contacts`,
+    `${thousands(size.deals)} deals`,
+    `${thousands(size.activities)} activities`,
+    `${thousands(consent)} consent records`,
+  ];
+  return `Seeding ${label}: ${counts.join(', ')}`;
+}
+
 /** Seeds the demo tenant, a second tenant and their users. Idempotence is the caller's job (`isEmpty`). */
 export async function seedDemo(
   database: Database,
   keys: KeyService,
   sizes: { demo: TenantSize; second: TenantSize } = { demo: DEMO_SIZE, second: SECOND_SIZE },
+  options: { progress?: SeedProgress } = {},
 ): Promise<SeedResult> {
+  const progress = options.progress ?? (() => () => {});
+  const demoDone = progress(describeTenant('the demo tenant "demo"', sizes.demo));
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const people: SeededUser[] = [
     { id: newId(), email: 'owner@pact.demo', role: 'owner' },
@@ -233,6 +254,8 @@ export async function seedDemo(
       members: [owner, admin, manager, member].map((u) => ({ userId: u.id, role: u.role })),
       seed: 1,
     });
+    demoDone();
+    const secondDone = progress(describeTenant('a second tenant "globex"', sizes.second));
     const secondTenantId = await seedTenant(tx, keys, {
       slug: 'globex',
       name: 'Globex',
@@ -244,6 +267,7 @@ export async function seedDemo(
       ],
       seed: 2,
     });
+    secondDone();
     return { demoTenantId, secondTenantId, users: people };
   });
 }

@@ -1,7 +1,6 @@
 import type { ModelProvider, ProviderId } from '../types';
-import { createAnthropicProvider } from './anthropic';
+import type { ExternalProviderOptions } from './anthropic';
 import { createOfflineProvider } from './offline';
-import { createOpenAiProvider } from './openai';
 
 /** Which model the agents use (from PACT_MODEL_PROVIDER and the provider's variables). */
 export interface ModelConfig {
@@ -45,6 +44,25 @@ export function createModelProvider(config: ModelConfig): ModelProvider {
     maxTokens: config.maxTokens ?? 1024,
   };
   return config.provider === 'anthropic'
-    ? createAnthropicProvider({ ...common, apiKey: config.anthropicApiKey as string, baseURL: config.anthropicBaseUrl })
-    : createOpenAiProvider({ ...common, apiKey: config.openaiApiKey as string, baseURL: config.openaiBaseUrl });
+    ? lazyProvider('anthropic', { ...common, apiKey: config.anthropicApiKey as string, baseURL: config.anthropicBaseUrl }, async (o) =>
+        (await import('./anthropic')).createAnthropicProvider(o),
+      )
+    : lazyProvider('openai', { ...common, apiKey: config.openaiApiKey as string, baseURL: config.openaiBaseUrl }, async (o) =>
+        (await import('./openai')).createOpenAiProvider(o),
+      );
+}
+
+/** An external provider whose SDK (hundreds of modules) is loaded on its first answer, not at start. */
+function lazyProvider(
+  id: Exclude<ProviderId, 'offline'>,
+  options: ExternalProviderOptions,
+  load: (options: ExternalProviderOptions) => Promise<ModelProvider>,
+): ModelProvider {
+  let provider: Promise<ModelProvider> | null = null;
+  return {
+    id,
+    model: options.model,
+    external: true,
+    answer: async (prompt, answerOptions) => (await (provider ??= load(options))).answer(prompt, answerOptions),
+  };
 }

@@ -3,6 +3,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
 import { schema } from '../graphql/schema';
 import { ErrorCode, PactError } from '../lib/errors';
+import { maskFailure } from '../lib/faults';
+import { currentRequest } from '../lib/request-context';
 import type { Call } from '../services/audit/call';
 import type { Services } from '../services/index';
 import { callOf, useAuthentication } from './plugins/use-authentication';
@@ -41,8 +43,14 @@ export function createPactYoga(options: YogaOptions): PactYoga {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-        logger.error({ err: original }, 'unexpected error');
-        return new PactError(ErrorCode.Internal, message);
+        const masked = maskFailure(original);
+        const requestId = currentRequest()?.requestId;
+        if (masked.status === 503) logger.warn({ err: original }, 'database unavailable');
+        else logger.error({ err: original }, 'unexpected error');
+        return new PactError(masked.status === 503 ? ErrorCode.DatabaseUnavailable : ErrorCode.Internal, masked.status === 503 ? masked.message : message, {
+          ...(requestId ? { requestId } : {}),
+          ...(masked.status === 503 ? { http: { status: 503, headers: masked.headers } } : {}),
+        });
       },
     },
     context: (initial) => {

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
@@ -25,6 +26,21 @@ export interface YogaOptions {
   hardening?: Partial<Omit<HardeningOptions, 'production'>>;
 }
 
+/**
+ * yoga's logger on pino: an Error goes under `err` (the redacting serializer), never as the line's
+ * message (a driver error's message holds the statement's parameters).
+ */
+function yogaLogging(logger: Services['logger']) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]): void => {
+      const err = args.find((a) => a instanceof Error);
+      const detail = args.filter((a) => !(a instanceof Error)).map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 2 })));
+      logger[level]({ ...(err ? { err } : {}), ...(detail.length ? { detail } : {}) }, 'graphql-yoga');
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 export type PactYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /** The GraphQL server every path enters: authentication, hardening, then the guarded execution. */
@@ -36,7 +52,7 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? false,
     landingPage: false,
-    logging: logger,
+    logging: yogaLogging(logger),
     batching: false,
     cors: options.allowedOrigins?.length ? { origin: options.allowedOrigins, credentials: true } : false,
     maskedErrors: {

@@ -158,8 +158,9 @@ export interface PactProcess {
 
 export async function spawnPact(env: Record<string, string>): Promise<PactProcess> {
   let output = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'pact-faults-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/faults/pact-process.ts'], {
-    env: { ...process.env, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'info', PACT_DATA_DIR: mkdtempSync(join(tmpdir(), 'pact-faults-')), ...env },
+    env: { ...process.env, PORT: '0', NODE_ENV: 'production', LOG_LEVEL: 'info', PACT_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -178,11 +179,13 @@ export async function spawnPact(env: Record<string, string>): Promise<PactProces
     output: () => output,
     alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

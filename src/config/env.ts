@@ -25,6 +25,7 @@ const schema = z.object({
   PUBLIC_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL such as https://pact.example.com'),
   PACT_DATA_DIR: z.string().min(1).default('./.pact'),
   DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'must be a postgres:// or postgresql:// URL'),
+  PACT_DB_POOL_MAX: z.coerce.number({ invalid_type_error: 'must be a number' }).int().min(1).max(1000).default(10),
   REDIS_URL: optionalUrl(['redis:', 'rediss:'], 'must be a redis:// or rediss:// URL'),
   PACT_MASTER_KEY: z
     .string()
@@ -64,6 +65,8 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections each instance opens to PostgreSQL at most (`PACT_DB_POOL_MAX`). */
+  dbPoolMax: number;
   redisUrl: string | undefined;
   /** 32-byte local key-provider master key; undefined means "generate into the data directory". */
   masterKey: Buffer | undefined;
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/+$/, ''),
     dataDir: e.PACT_DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.PACT_DB_POOL_MAX,
     redisUrl: e.REDIS_URL,
     masterKey: e.PACT_MASTER_KEY ? (decodeKey(e.PACT_MASTER_KEY) ?? undefined) : undefined,
     allowedOrigins: e.PACT_ALLOWED_ORIGINS,

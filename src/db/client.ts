@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql, type SQL } from 'drizzle-orm';
@@ -7,6 +10,8 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { DatabaseUnavailableError, isConnectionLoss } from '../lib/faults';
+import { noteFailure } from '../lib/request-context';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -58,8 +63,39 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** An existing PGlite instance (tests clone a migrated template into one). */
   pglite?: PGlite | undefined;
-  /** Pool size for postgres.js. */
+  /** Pool size for postgres.js (`PACT_DB_POOL_MAX`, default 10). */
   max?: number;
+}
+
+/** Default pool size of the PostgreSQL driver. */
+export const DEFAULT_POOL_MAX = 10;
+
+/**
+ * Fails when the installed postgres.js lacks the connection-loss fixes that `npm install` applies
+ * (scripts/patch-postgres.mjs): without them a backend lost mid-transaction ends the process.
+ */
+function assertDriverPatched(): void {
+  const root = dirname(dirname(dirname(createRequire(import.meta.url).resolve('postgres'))));
+  for (const file of ['src/connection.js', 'src/index.js']) {
+    if (!readFileSync(join(root, file), 'utf8').startsWith('/* pact-patch:')) {
+      throw new Error('The postgres driver lacks Pact\'s connection-loss fixes: run `npm run patch:postgres` (npm install runs it).');
+    }
+  }
+}
+
+/** Reconnection delay in seconds after `retries` failed attempts: quick, capped at one second. */
+const backoff = (retries: number): number => Math.min(0.05 * 2 ** retries, 1);
+
+/** A lost or refused connection becomes a DatabaseUnavailableError (safe message, driver error as cause). */
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError || !isConnectionLoss(error)) throw error;
+    const unavailable = new DatabaseUnavailableError(error);
+    noteFailure(unavailable);
+    throw unavailable;
+  }
 }
 
 type RawResult = { rows: Record<string, unknown>[] } | Record<string, unknown>[];
@@ -68,7 +104,7 @@ const toRows = <R>(result: unknown): R[] =>
   (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as R[];
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.url) return openPostgres(options.url, options.max ?? 10);
+  if (options.url) return openPostgres(options.url, options.max ?? DEFAULT_POOL_MAX);
   const client = options.pglite ?? (await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {}));
   const db = drizzlePglite({ client, schema });
   return build('pglite', db as unknown as Db, {
@@ -79,10 +115,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, max: number): Promise<Database> {
+  assertDriverPatched();
   const client = postgres(url, {
     max,
     onnotice: () => {},
     connect_timeout: 10,
+    backoff,
     connection: { application_name: 'pact' },
   });
   const db = drizzlePostgres({ client, schema });
@@ -118,10 +156,10 @@ function build(
     }, options?.snapshot ? { isolationLevel: 'repeatable read' } : undefined);
   return {
     kind,
-    withTenant: (tenantId, fn, options) => asApp(tenantId, fn, options),
-    withAppRole: (fn) => asApp(null, fn),
-    withSystem: (fn) => db.transaction(async (tx) => fn(tx as unknown as Db)),
-    readSystem: (fn) => (kind === 'postgres' ? fn(db) : db.transaction(async (tx) => fn(tx as unknown as Db))),
+    withTenant: (tenantId, fn, options) => translated(() => asApp(tenantId, fn, options)),
+    withAppRole: (fn) => translated(() => asApp(null, fn)),
+    withSystem: (fn) => translated(() => db.transaction(async (tx) => fn(tx as unknown as Db))),
+    readSystem: (fn) => translated(() => (kind === 'postgres' ? fn(db) : db.transaction(async (tx) => fn(tx as unknown as Db)))),
     rows: async <R extends Record<string, unknown>>(tx: Db, query: SQL) =>
       toRows<R>((await tx.execute(query)) as unknown as RawResult),
     migrate: ops.migrate,

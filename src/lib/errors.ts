@@ -24,6 +24,7 @@ export const ErrorCode = {
   ModelTimeout: 'MODEL_TIMEOUT',
   ModelError: 'MODEL_ERROR',
   Internal: 'INTERNAL_SERVER_ERROR',
+  DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { isPactError } from '../lib/errors';
+import { RETRY_AFTER_S, maskFailure } from '../lib/faults';
+import { REQUEST_ID_HEADER, currentRequest, runInRequest } from '../lib/request-context';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
@@ -50,6 +53,22 @@ const createHandler = (fn: (request: Request) => Promise<Response>) => createSer
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
+const HEALTH_TIMEOUT_MS = 3000;
+const MAX_RPC_BODY = 1024 * 1024;
+
+/** The JSON-RPC id of a request body, when it can still be read and names one. */
+async function rpcIdOf(request: Request): Promise<string | number | null> {
+  if (request.bodyUsed || request.method !== 'POST') return null;
+  try {
+    const text = await request.text();
+    if (text.length > MAX_RPC_BODY) return null;
+    const id = (JSON.parse(text) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' || typeof id === 'number' ? id : null;
+  } catch {
+    return null;
+  }
+}
+
 const SignIn = z.object({
   email: z.string().min(1).max(254),
   password: z.string().min(1).max(1024),
@@ -77,6 +96,7 @@ export function createApp(options: AppOptions): PactApp {
   const oauthEndpoints = createOAuthEndpoints(
     createOAuthProvider({ services, resources, autoApprove: options.oauth?.autoApprove }),
     options.oauth?.rateLimit,
+    logger,
   );
 
   const signIn = async (request: Request): Promise<Response> => {
@@ -114,11 +134,59 @@ export function createApp(options: AppOptions): PactApp {
     return json({ ok: true }, 200, { 'set-cookie': `${SESSION_COOKIE}=; ${cookieFlags}; Max-Age=0` });
   };
 
-  const handler = createHandler(async (request: Request) => {
+  /** Logs an unexpected error (with the request id the logger adds) and returns its masked form. */
+  const logFailure = (error: unknown, request: Request) => {
+    const masked = maskFailure(error);
+    const where = { method: request.method, path: new URL(request.url).pathname };
+    if (masked.status === 503) logger.warn({ err: error, ...where }, 'database unavailable');
+    else logger.error({ err: error, ...where }, 'unexpected error');
+    return { ...masked, requestId: currentRequest()?.requestId ?? null };
+  };
+
+  const failure = (error: unknown, request: Request): Response => {
+    const masked = logFailure(error, request);
+    return json({ error: { code: masked.code, message: masked.message, requestId: masked.requestId } }, masked.status, masked.headers);
+  };
+
+  /** MCP's boundary: an unexpected error becomes a JSON-RPC error object carrying the request id. */
+  const mcpCall = async (endpoint: NonNullable<typeof mcp>, request: Request): Promise<Response> => {
+    try {
+      return await endpoint.handle(request);
+    } catch (error) {
+      const masked = logFailure(error, request);
+      const body = {
+        jsonrpc: '2.0',
+        id: await rpcIdOf(request),
+        error: { code: -32603, message: masked.message, data: { code: masked.code, requestId: masked.requestId } },
+      };
+      return json(body, masked.status, masked.headers);
+    }
+  };
+
+  /** Liveness and database reachability: 503 (no detail) while the database cannot be queried. */
+  const health = async (): Promise<Response> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        services.database.readSystem((db) => services.database.rows(db, sql`select 1`)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_TIMEOUT_MS} ms`)), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
+      return json({ ok: true, database: 'up' });
+    } catch (error) {
+      logger.warn({ err: error }, 'health check: database unreachable');
+      return json({ ok: false, database: 'unreachable' }, 503, { 'retry-after': String(RETRY_AFTER_S) });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path === '/graphql' || path === '/graphql/') return yoga.fetch(request);
-    if (mcp && (path === '/mcp' || path === '/mcp/')) return mcp.handle(request);
+    if (mcp && (path === '/mcp' || path === '/mcp/')) return mcpCall(mcp, request);
     if (path === '/auth/sign-in') {
       return request.method === 'POST' ? signIn(request) : json(errorBody('METHOD_NOT_ALLOWED', 'Use POST.'), 405, { allow: 'POST' });
     }
@@ -127,18 +195,29 @@ export function createApp(options: AppOptions): PactApp {
     }
     const oauth = await oauthRoutes.handle(request, path);
     if (oauth) return oauth;
-    if (path === '/healthz') return json({ ok: true });
+    if (path === '/healthz') return health();
     if (path === '/') {
       return json({ name: 'Pact', graphql: `${options.publicUrl}/graphql`, signIn: `${options.publicUrl}/auth/sign-in` });
     }
     return json(errorBody('NOT_FOUND', `No route for ${path}.`), 404);
+  };
+
+  // The error boundary of every Fetch-API route: no framework default error page ever answers.
+  const handler = createHandler(async (request: Request) => {
+    try {
+      return await route(request);
+    } catch (error) {
+      return failure(error, request);
+    }
   });
 
-  const listener = (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0]?.replace(/(.)\/$/, '$1') ?? '/';
-    if (OAUTH_ENDPOINTS.has(path)) return oauthEndpoints(req, res);
-    void handler(req, res);
-  };
+  const listener = (req: IncomingMessage, res: ServerResponse) =>
+    runInRequest((context) => {
+      res.setHeader(REQUEST_ID_HEADER, context.requestId);
+      const path = (req.url ?? '/').split('?')[0]?.replace(/(.)\/$/, '$1') ?? '/';
+      if (OAUTH_ENDPOINTS.has(path)) return oauthEndpoints(req, res);
+      void handler(req, res);
+    });
 
   return { handler, listener, yoga };
 }

@@ -58,7 +58,7 @@ const redactUrl = (url: string): string => {
 async function connect(config: Config, progress: StartProgress): Promise<{ database: Database; release: () => void }> {
   if (config.databaseUrl) {
     const done = progress('Connecting to PostgreSQL');
-    const database = await openDatabase({ url: config.databaseUrl });
+    const database = await openDatabase({ url: config.databaseUrl, max: config.dbPoolMax });
     try {
       await database.withSystem((tx) => database.rows(tx, sql`select 1`));
     } catch (error) {

@@ -1,8 +1,11 @@
+import { inspect } from 'node:util';
 import { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
 import { schema } from '../graphql/schema';
 import { ErrorCode, PactError } from '../lib/errors';
+import { maskFailure } from '../lib/faults';
+import { currentRequest } from '../lib/request-context';
 import type { Call } from '../services/audit/call';
 import type { Services } from '../services/index';
 import { callOf, useAuthentication } from './plugins/use-authentication';
@@ -23,6 +26,21 @@ export interface YogaOptions {
   hardening?: Partial<Omit<HardeningOptions, 'production'>>;
 }
 
+/**
+ * yoga's logger on pino: an Error goes under `err` (the redacting serializer), never as the line's
+ * message (a driver error's message holds the statement's parameters).
+ */
+function yogaLogging(logger: Services['logger']) {
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]): void => {
+      const err = args.find((a) => a instanceof Error);
+      const detail = args.filter((a) => !(a instanceof Error)).map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 2 })));
+      logger[level]({ ...(err ? { err } : {}), ...(detail.length ? { detail } : {}) }, 'graphql-yoga');
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
 export type PactYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
 /** The GraphQL server every path enters: authentication, hardening, then the guarded execution. */
@@ -34,15 +52,21 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? false,
     landingPage: false,
-    logging: logger,
+    logging: yogaLogging(logger),
     batching: false,
     cors: options.allowedOrigins?.length ? { origin: options.allowedOrigins, credentials: true } : false,
     maskedErrors: {
       maskError(error, message) {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (error instanceof GraphQLError && (!original || original instanceof GraphQLError)) return error;
-        logger.error({ err: original }, 'unexpected error');
-        return new PactError(ErrorCode.Internal, message);
+        const masked = maskFailure(original);
+        const requestId = currentRequest()?.requestId;
+        if (masked.status === 503) logger.warn({ err: original }, 'database unavailable');
+        else logger.error({ err: original }, 'unexpected error');
+        return new PactError(masked.status === 503 ? ErrorCode.DatabaseUnavailable : ErrorCode.Internal, masked.status === 503 ? masked.message : message, {
+          ...(requestId ? { requestId } : {}),
+          ...(masked.status === 503 ? { http: { status: 503, headers: masked.headers } } : {}),
+        });
       },
     },
     context: (initial) => {

@@ -3,8 +3,12 @@ import { authorizationHandler } from '@modelcontextprotocol/sdk/server/auth/hand
 import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js';
 import { revocationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/revoke.js';
 import { tokenHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/token.js';
+import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
-import express, { type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { maskFailure } from '../../lib/faults';
+import type { Logger } from '../../lib/logger';
+import { currentRequest, noteFailure } from '../../lib/request-context';
 
 /** express-rate-limit overrides for every OAuth endpoint (per instance, per client address); `false` turns them off. */
 export type OAuthRateLimit = { windowMs?: number; max?: number } | false;
@@ -38,11 +42,77 @@ const basicClientAuth: RequestHandler = (req, _res, next) => {
 };
 
 /**
+ * The provider with every unexpected (non-OAuth) rejection remembered for the request: the SDK's
+ * handlers answer such errors with a bare `server_error` and drop the error itself.
+ */
+function notingFailures<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (property === 'clientsStore' && typeof value === 'object' && value !== null) return notingFailures(value);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const note = (error: unknown) => {
+          if (!(error instanceof OAuthError)) noteFailure(error);
+          throw error;
+        };
+        try {
+          const result: unknown = value.apply(object, args);
+          return result instanceof Promise ? result.catch(note) : result;
+        } catch (error) {
+          return note(error);
+        }
+      };
+    },
+  });
+}
+
+/**
+ * A 5xx JSON answer (the SDK's `server_error`, or ours) is masked, carries the request id, becomes a
+ * 503 `temporarily_unavailable` with Retry-After while the database is unreachable, and is logged
+ * with the failure behind it.
+ */
+const maskServerErrors =
+  (logger: Logger): RequestHandler =>
+  (req, res, next) => {
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      if (res.statusCode < 500) return send(body);
+      const context = currentRequest();
+      const masked = maskFailure(context?.failure);
+      const where = { method: req.method, path: req.path };
+      if (masked.status === 503) logger.warn({ err: context?.failure, ...where }, 'database unavailable');
+      else logger.error({ err: context?.failure, ...where }, 'unexpected error');
+      res.status(masked.status);
+      for (const [name, value] of Object.entries(masked.headers)) res.setHeader(name, value);
+      return send({
+        error: masked.status === 503 ? 'temporarily_unavailable' : 'server_error',
+        error_description: masked.message,
+        request_id: context?.requestId ?? null,
+      });
+    };
+    next();
+  };
+
+/** Errors passed to express (unreadable bodies, anything thrown): never express' default page. */
+const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    res.status(status).json({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    return;
+  }
+  noteFailure(error);
+  res.status(500).json({ error: 'server_error' });
+};
+
+/**
  * The authorization server's HTTP endpoints on the MCP SDK's handlers (request validation, client
  * authentication, PKCE S256 verification, RFC 7591 registration, RFC 7009 revocation), mounted at
  * `/oauth/*` and served as a Node request listener beside the Fetch-API app.
  */
-export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: OAuthRateLimit = {}) {
+export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLimit: OAuthRateLimit | undefined, logger: Logger) {
+  const provider = notingFailures(oauthProvider);
   const app = express();
   app.disable('x-powered-by');
   // Behind a load balancer on a private network, rate limits key on the client's address, not the balancer's.
@@ -51,6 +121,7 @@ export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: O
   // addresses on behalf of all their users: their per-address limits are wider than the SDK's.
   const limit = (defaults: { windowMs: number; max: number }) => (rateLimit === false ? false : { ...defaults, ...rateLimit });
   const form = express.urlencoded({ extended: false });
+  app.use(maskServerErrors(logger));
   app.use('/oauth/authorize', authorizationHandler({ provider, rateLimit: limit({ windowMs: 15 * 60_000, max: 100 }) }));
   app.use('/oauth/token', form, basicClientAuth, tokenHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
   app.use('/oauth/revoke', form, basicClientAuth, revocationHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
@@ -58,5 +129,9 @@ export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: O
     '/oauth/register',
     clientRegistrationHandler({ clientsStore: provider.clientsStore, rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
   );
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'invalid_request', error_description: 'No such OAuth endpoint.' });
+  });
+  app.use(errorHandler);
   return (req: IncomingMessage, res: ServerResponse) => void app(req, res);
 }

@@ -103,6 +103,16 @@ function foreignScopes(schema: GraphQLSchema, persisted: PersistedOperation, sco
   return found;
 }
 
+/**
+ * MCP annotations: a read-only tool says so; a writing query (it records its run, e.g. fire_agent)
+ * destroys nothing; a mutation keeps the spec's cautious default (destructive). No tool is
+ * idempotent or reaches an open world (they act on the workspace's own records).
+ */
+function annotationsOf(readOnly: boolean, type: OperationTypeNode): McpToolDefinition['annotations'] {
+  if (readOnly) return { readOnlyHint: true, openWorldHint: false };
+  return { readOnlyHint: false, destructiveHint: type === OperationTypeNode.MUTATION, idempotentHint: false, openWorldHint: false };
+}
+
 /** Builds one tool, or returns the problems that refuse it. */
 function buildTool(
   schema: GraphQLSchema,
@@ -171,6 +181,7 @@ function buildTool(
     costCents: args.costCents,
     rateLimitPerMin: args.rateLimitPerMin ?? null,
     readOnly: args.readOnly,
+    annotations: annotationsOf(args.readOnly, operation.operation),
     operationName: persisted.operationName,
     rootField: root.alias?.value ?? root.name.value,
     hash: persisted.hash,

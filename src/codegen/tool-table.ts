@@ -1,5 +1,13 @@
 import { jsonSchemaTypesSource, type JsonSchemaObject } from './json-schema';
 
+/** MCP tool annotations (hints to clients; mirrors the interface emitted below). */
+export interface McpToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint: boolean;
+}
+
 /** One MCP tool, generated from an `@mcpTool` operation (mirrors the interface emitted below). */
 export interface McpToolDefinition {
   name: string;
@@ -11,12 +19,25 @@ export interface McpToolDefinition {
   costCents: number;
   rateLimitPerMin: number | null;
   readOnly: boolean;
+  annotations: McpToolAnnotations;
   operationName: string;
   rootField: string;
   hash: string;
 }
 
-const toolInterfaceSource = `/** One MCP tool, generated from a persisted operation marked \`@mcpTool\` in schema/operations. */
+const toolInterfaceSource = `/** MCP tool annotations: hints to clients, derived from \`@mcpTool(readOnly:)\` and the operation type. */
+export interface McpToolAnnotations {
+  /** The tool changes nothing. */
+  readOnlyHint: boolean;
+  /** A writing tool may destroy or overwrite data (false for a query that only records its run). */
+  destructiveHint?: boolean;
+  /** Calling a writing tool twice with the same arguments has no further effect. */
+  idempotentHint?: boolean;
+  /** The tool reaches beyond the workspace's own records (false: Pact's tools never do). */
+  openWorldHint: boolean;
+}
+
+/** One MCP tool, generated from a persisted operation marked \`@mcpTool\` in schema/operations. */
 export interface McpToolDefinition {
   /** The tool name (\`@mcpTool(name:)\`). */
   name: string;
@@ -36,6 +57,8 @@ export interface McpToolDefinition {
   rateLimitPerMin: number | null;
   /** The tool changes nothing (MCP \`readOnlyHint\`). */
   readOnly: boolean;
+  /** The MCP annotations \`tools/list\` carries. */
+  annotations: McpToolAnnotations;
   /** The GraphQL operation's name. */
   operationName: string;
   /** The response key (alias, if any) of the root field whose value is the tool's result. */

@@ -1,17 +1,12 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import {
-  CallToolRequestSchema,
-  ErrorCode as RpcError,
-  ListToolsRequestSchema,
-  McpError,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode as RpcError, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { parse, type DocumentNode } from 'graphql';
 import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
 import type { PactYoga } from '../server/yoga';
 import { authenticateRequest, clientIp } from '../server/credentials';
+import { refuseForeignHost, type HttpPolicy } from '../server/http-guards';
 import { pactResources, resourceMetadataUrl } from '../server/oauth/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
 import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
@@ -21,6 +16,8 @@ import type { Services } from '../services/index';
 import { admit } from '../services/limits/policy';
 import { recordSecurityEvent } from '../services/security-events';
 import type { McpToolDefinition } from './generated/tools';
+import { foreignOrigin, invalidRequest, preflight, readBounded, rpcError, rpcIdOf, withCors, type RpcId } from './http-guards';
+import { invalidParams } from './params';
 import { runOperation } from './run-operation';
 
 export interface McpFacadeOptions {
@@ -30,18 +27,15 @@ export interface McpFacadeOptions {
   /** Persisted operations: hash → document. */
   manifest: Record<string, string>;
   publicUrl: string;
-  /** Browser origins allowed besides PUBLIC_URL's own. */
-  allowedOrigins: string[];
+  /** The `Host` headers and browser origins answered (createApp derives them: src/server/http-guards.ts). */
+  http: HttpPolicy;
   version: string;
 }
 
 const MAX_BODY = 1024 * 1024;
 
-const rpcError = (status: number, code: number, message: string, data?: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message, ...(data ? { data } : {}) } }), {
-    status,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
+/** A JSON-RPC error the SDK sends with its message as given (McpError would prefix "MCP error <code>: " once more). */
+const protocolError = (code: number, message: string) => Object.assign(new Error(message), { code });
 
 /** A client that lists `text/event-stream` before `application/json` gets an SSE response; others JSON. */
 function prefersEventStream(request: Request): boolean {
@@ -76,7 +70,6 @@ export function createMcpFacade(options: McpFacadeOptions) {
       validate: validator.getValidator(tool.inputSchema as Parameters<typeof validator.getValidator>[0]),
     });
   }
-  const origins = new Set([new URL(options.publicUrl).origin, ...options.allowedOrigins]);
   const resources = pactResources(options.publicUrl);
   const audiences = new Set<string>(resources.mcp);
   /** The resource a request addressed: `/mcp` and `/mcp/` each have their own metadata document. */
@@ -97,13 +90,13 @@ export function createMcpFacade(options: McpFacadeOptions) {
         description: t.description,
         inputSchema: t.inputSchema,
         outputSchema: t.outputSchema,
-        annotations: { readOnlyHint: t.readOnly, ...(t.title ? { title: t.title } : {}) },
+        annotations: { ...t.annotations, ...(t.title ? { title: t.title } : {}) },
       }));
 
-  const refusal = async (call: Call, error: PactError, status: number, code: number, headers: Record<string, string> = {}) => {
+  const refusal = async (call: Call, id: RpcId, error: PactError, status: number, code: number, headers: Record<string, string> = {}) => {
     await recordCall(services.database, services.audit, call, outcomeOf([error]).outcome, error.code);
     const data = Object.fromEntries(Object.entries(error.extensions).filter(([k]) => k !== 'http'));
-    return rpcError(status, code, error.message, data, headers);
+    return rpcError(status, id, code, error.message, data, headers);
   };
 
   const callTool = async (entry: Compiled, args: Record<string, unknown>, call: Call): Promise<CallToolResult> => {
@@ -123,102 +116,123 @@ export function createMcpFacade(options: McpFacadeOptions) {
     return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
   };
 
+  /** Host, Origin, method, credentials, then the message itself: each refusal echoes the request's id. */
+  const answer = async (request: Request): Promise<Response> => {
+    const read = request.method === 'POST' ? await readBounded(request, MAX_BODY) : { text: '' };
+    let body: unknown;
+    let parsed = false;
+    if ('text' in read) {
+      try {
+        body = JSON.parse(read.text);
+        parsed = true;
+      } catch {
+        body = undefined;
+      }
+    }
+    const id: RpcId = rpcIdOf(body);
+    const foreignHost = await refuseForeignHost(services, request, options.http, 'mcp');
+    if (foreignHost) return rpcError(403, id, -32000, foreignHost, { code: ErrorCode.Forbidden, reason: 'FOREIGN_HOST' });
+    const origin = foreignOrigin(request, options.http);
+    if (origin !== null) {
+      await recordSecurityEvent(services.database, services.logger, {
+        kind: 'foreign_origin',
+        path: 'mcp',
+        ip: clientIp(request),
+        userAgent: request.headers.get('user-agent'),
+        detail: { origin: origin.slice(0, 200) },
+      });
+      return rpcError(403, id, -32000, `Origin ${origin.slice(0, 200)} is not allowed.`, { code: ErrorCode.Forbidden, reason: 'FOREIGN_ORIGIN' });
+    }
+    if (request.method === 'OPTIONS') return preflight(request);
+    if (request.method !== 'POST') {
+      return rpcError(405, null, -32000, 'This server is stateless: POST JSON-RPC messages; there is no standalone SSE stream or session to delete.', undefined, {
+        allow: 'POST, OPTIONS',
+      });
+    }
+    let principal: Principal;
+    try {
+      principal = await authenticateRequest(services, request, 'mcp', audiences);
+    } catch (error) {
+      if (!isPactError(error)) throw error;
+      const status = error.code === ErrorCode.Unauthenticated ? 401 : error.code === ErrorCode.TenantRequired ? 400 : 403;
+      const presented = request.headers.has('authorization');
+      const header = challenge(request, presented ? { code: 'invalid_token', description: error.message } : undefined);
+      return rpcError(status, id, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': header } : {});
+    }
+    if (!('text' in read)) return rpcError(413, null, -32600, 'Request body too large.');
+    if (!parsed) return rpcError(400, null, -32700, 'Parse error: the body is not JSON.');
+    if (Array.isArray(body)) return rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
+    const invalid = invalidRequest(body);
+    if (invalid) return rpcError(400, id, RpcError.InvalidRequest, invalid);
+    const message = body as { method?: string; id?: unknown; params?: { name?: unknown; arguments?: unknown } };
+    const badParams = message.method === undefined ? null : invalidParams({ ...message, method: message.method });
+    if (badParams) return rpcError(200, id, RpcError.InvalidParams, badParams);
+
+    let call: Call | null = null;
+    if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
+      const entry = compiled.get(message.params.name);
+      if (!entry) {
+        const unknown = newCall(principal, 'mcp');
+        unknown.operation = `unknown_tool:${message.params.name.slice(0, 100)}`;
+        unknown.args = message.params.arguments ?? {};
+        await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
+      } else {
+        call = newCall(principal, 'mcp');
+        call.operation = entry.tool.name;
+        call.args = message.params.arguments ?? {};
+        call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
+        call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
+        if (!principal.scopes.has(entry.tool.scope as never)) {
+          const headers: Record<string, string> =
+            principal.kind === 'oauth'
+              ? {
+                  'www-authenticate': `Bearer error="insufficient_scope", scope="${entry.tool.scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${entry.tool.scope}"`,
+                }
+              : {};
+          return refusal(call, id, forbiddenScope(entry.tool.scope), 403, -32003, headers);
+        }
+        const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
+        if (limited) {
+          const retry = String(limited.extensions.retry_after_s);
+          return refusal(call, id, limited, 429, -32029, { 'retry-after': retry });
+        }
+        call.limitsAdmitted = true;
+      }
+    }
+
+    const server = new Server({ name: 'pact', version: options.version }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: visibleTools(principal) }));
+    server.setRequestHandler(CallToolRequestSchema, async (req) => {
+      const entry = compiled.get(req.params.name);
+      if (!entry || !call) throw protocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
+      return callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
+    });
+    const json = !prefersEventStream(request);
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
+    await server.connect(transport);
+    let response: Response;
+    try {
+      response = await transport.handleRequest(request, { parsedBody: body });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    if (json || !response.body) {
+      await server.close();
+      return response;
+    }
+    // An SSE response is written after handleRequest returns: close the server once the stream ends.
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void server.close() });
+    response.body.pipeTo(writable).catch(() => void server.close());
+    return new Response(readable, { status: response.status, headers: response.headers });
+  };
+
   return {
+    /** Answers one HTTP request to /mcp; an allowed browser origin gets the CORS headers on every answer. */
     async handle(request: Request): Promise<Response> {
       const origin = request.headers.get('origin');
-      if (origin !== null && !origins.has(origin)) {
-        await recordSecurityEvent(services.database, services.logger, {
-          kind: 'foreign_origin',
-          path: 'mcp',
-          ip: clientIp(request),
-          userAgent: request.headers.get('user-agent'),
-          detail: { origin: origin.slice(0, 200) },
-        });
-        return rpcError(403, -32000, `Origin ${origin} is not allowed.`);
-      }
-      if (request.method !== 'POST') {
-        return rpcError(405, -32000, 'This server is stateless: POST JSON-RPC messages; there is no standalone SSE stream or session to delete.', undefined, {
-          allow: 'POST',
-        });
-      }
-      let principal: Principal;
-      try {
-        principal = await authenticateRequest(services, request, 'mcp', audiences);
-      } catch (error) {
-        if (!isPactError(error)) throw error;
-        const status = error.code === ErrorCode.Unauthenticated ? 401 : error.code === ErrorCode.TenantRequired ? 400 : 403;
-        const presented = request.headers.has('authorization');
-        const header = challenge(request, presented ? { code: 'invalid_token', description: error.message } : undefined);
-        return rpcError(status, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': header } : {});
-      }
-      const text = await request.text();
-      if (text.length > MAX_BODY) return rpcError(413, -32600, 'Request body too large.');
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return rpcError(400, -32700, 'Parse error: the body is not JSON.');
-      }
-      if (Array.isArray(body)) return rpcError(400, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
-
-      const message = body as { method?: unknown; params?: { name?: unknown; arguments?: unknown } };
-      let call: Call | null = null;
-      if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
-        const entry = compiled.get(message.params.name);
-        if (!entry) {
-          const unknown = newCall(principal, 'mcp');
-          unknown.operation = `unknown_tool:${message.params.name.slice(0, 100)}`;
-          unknown.args = message.params.arguments ?? {};
-          await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
-        } else {
-          call = newCall(principal, 'mcp');
-          call.operation = entry.tool.name;
-          call.args = message.params.arguments ?? {};
-          call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
-          call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
-          if (!principal.scopes.has(entry.tool.scope as never)) {
-            const headers: Record<string, string> =
-              principal.kind === 'oauth'
-                ? {
-                    'www-authenticate': `Bearer error="insufficient_scope", scope="${entry.tool.scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${entry.tool.scope}"`,
-                  }
-                : {};
-            return refusal(call, forbiddenScope(entry.tool.scope), 403, -32003, headers);
-          }
-          const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
-          if (limited) {
-            const retry = String(limited.extensions.retry_after_s);
-            return refusal(call, limited, 429, -32029, { 'retry-after': retry });
-          }
-          call.limitsAdmitted = true;
-        }
-      }
-
-      const server = new Server({ name: 'pact', version: options.version }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
-      server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: visibleTools(principal) }));
-      server.setRequestHandler(CallToolRequestSchema, async (req) => {
-        const entry = compiled.get(req.params.name);
-        if (!entry || !call) throw new McpError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
-        return callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
-      });
-      const json = !prefersEventStream(request);
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
-      await server.connect(transport);
-      let response: Response;
-      try {
-        response = await transport.handleRequest(request, { parsedBody: body });
-      } catch (error) {
-        await server.close();
-        throw error;
-      }
-      if (json || !response.body) {
-        await server.close();
-        return response;
-      }
-      // An SSE response is written after handleRequest returns: close the server once the stream ends.
-      const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void server.close() });
-      response.body.pipeTo(writable).catch(() => void server.close());
-      return new Response(readable, { status: response.status, headers: response.headers });
+      const response = await answer(request);
+      return withCors(response, origin !== null && options.http.origins.has(origin) ? origin : null);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { persistedOperations } from '../graphql/persisted';
+import type { HttpPolicy } from '../server/http-guards';
 import type { PactYoga } from '../server/yoga';
 import type { Services } from '../services/index';
 import { createMcpFacade } from './facade';
@@ -7,9 +8,8 @@ import { mcpTools } from './generated/tools';
 export interface PactMcpOptions {
   services: Services;
   publicUrl: string;
-  allowedOrigins: string[];
 }
 
 /** The MCP endpoint over the generated tool table, for `createApp({ mcp })`. */
-export const pactMcp = (options: PactMcpOptions) => (yoga: PactYoga) =>
-  createMcpFacade({ ...options, yoga, tools: mcpTools, manifest: persistedOperations(), version: '0.1.0' });
+export const pactMcp = (options: PactMcpOptions) => (yoga: PactYoga, http: HttpPolicy) =>
+  createMcpFacade({ ...options, yoga, http, tools: mcpTools, manifest: persistedOperations(), version: '0.1.0' });

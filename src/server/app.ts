@@ -9,6 +9,7 @@ import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
 import { clientIp, credentialsOf, sessionCookie } from './credentials';
+import { httpPolicy, refuseForeignHost, type HttpPolicy, type ListenAddress } from './http-guards';
 import { OAUTH_ENDPOINTS, createOAuthEndpoints, type OAuthRateLimit } from './oauth/express';
 import { createOAuthProvider, type AutoApprove } from './oauth/provider';
 import { pactResources } from './oauth/resources';
@@ -24,10 +25,12 @@ export interface AppOptions {
   production?: boolean;
   /** Browser origins allowed to call the API with credentials. */
   allowedOrigins?: string[];
+  /** Where the server listens: with a loopback host, `localhost`, `127.0.0.1` and `[::1]` on its port are this server too. */
+  listen?: ListenAddress;
   /** Query-limit overrides (tests). */
   hardening?: YogaOptions['hardening'];
   /** The MCP endpoint, served at /mcp and /mcp/ (the composition root supplies it). */
-  mcp?: (yoga: PactYoga) => { handle(request: Request): Promise<Response> };
+  mcp?: (yoga: PactYoga, http: HttpPolicy) => { handle(request: Request): Promise<Response> };
   /** Mark the session cookie Secure (https deployments). */
   secureCookies?: boolean;
   oauth?: {
@@ -90,7 +93,8 @@ export function createApp(options: AppOptions): PactApp {
     allowedOrigins: options.allowedOrigins ?? [],
     ...(options.hardening ? { hardening: options.hardening } : {}),
   });
-  const mcp = options.mcp?.(yoga);
+  const http = httpPolicy(options.publicUrl, options.listen, options.allowedOrigins);
+  const mcp = options.mcp?.(yoga, http);
   const cookieFlags = `Path=/; HttpOnly; SameSite=Lax${options.secureCookies ? '; Secure' : ''}`;
   const oauthRoutes = createOAuthRoutes({ services, resources, cookieFlags });
   const oauthEndpoints = createOAuthEndpoints(
@@ -185,7 +189,10 @@ export function createApp(options: AppOptions): PactApp {
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     const path = url.pathname;
-    if (path === '/graphql' || path === '/graphql/') return yoga.fetch(request);
+    if (path === '/graphql' || path === '/graphql/') {
+      const foreignHost = await refuseForeignHost(services, request, http, 'graphql');
+      return foreignHost ? json({ errors: [{ message: foreignHost, extensions: { code: 'FORBIDDEN', reason: 'FOREIGN_HOST' } }] }, 403) : yoga.fetch(request);
+    }
     if (mcp && (path === '/mcp' || path === '/mcp/')) return mcpCall(mcp, request);
     if (path === '/auth/sign-in') {
       return request.method === 'POST' ? signIn(request) : json(errorBody('METHOD_NOT_ALLOWED', 'Use POST.'), 405, { allow: 'POST' });

@@ -13,13 +13,16 @@ const cookieValue = (header: string | null, name: string): string | null => {
   return null;
 };
 
-/** What a request presents: a bearer token, a console session cookie, and `X-Tenant-ID`. */
-export function credentialsOf(request: Request): Credentials {
+/**
+ * What a request presents: a bearer token, a console session cookie, and `X-Tenant-ID`. With
+ * `cookies: false` (the MCP path) the session cookie is ignored: browser credentials never count there.
+ */
+export function credentialsOf(request: Request, options: { cookies?: boolean } = {}): Credentials {
   const auth = request.headers.get('authorization');
   const match = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
   return {
     bearer: match?.[1] ?? (auth ? auth.trim() || null : null),
-    sessionCookie: cookieValue(request.headers.get('cookie'), SESSION_COOKIE),
+    sessionCookie: options.cookies === false ? null : cookieValue(request.headers.get('cookie'), SESSION_COOKIE),
     tenant: request.headers.get('x-tenant-id'),
   };
 }
@@ -38,8 +41,8 @@ export const wrongAudience = () =>
   });
 
 /**
- * Authenticates a request's credentials for `path`; an OAuth access token must have been issued
- * for one of `audiences`. A refusal (before any tenant is known) is recorded as a security event
+ * Authenticates a request's credentials for `path` (on `mcp` only `Authorization: Bearer` counts,
+ * never the console cookie); an OAuth access token must have been issued for one of `audiences`. A refusal (before any tenant is known) is recorded as a security event
  * and rethrown for the caller to answer in its own protocol.
  */
 export async function authenticateRequest(
@@ -49,7 +52,7 @@ export async function authenticateRequest(
   audiences: ReadonlySet<string>,
 ): Promise<Principal> {
   try {
-    const principal = await services.auth.authenticate(credentialsOf(request), path);
+    const principal = await services.auth.authenticate(credentialsOf(request, { cookies: path !== 'mcp' }), path);
     if (principal.kind === 'oauth' && !audiences.has(principal.resource ?? '')) throw wrongAudience();
     return principal;
   } catch (error) {

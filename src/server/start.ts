@@ -204,17 +204,18 @@ export async function startPact(
     if (seeded) await seedDemo(database, services.keys, undefined, { progress });
     await verifyMasterKey(database, services);
     const demo = options.seed === false ? null : await mintDemoKey(database, services);
+    const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
     const app = createApp({
       services,
-      publicUrl: config.publicUrl,
+      publicUrl: url,
+      listen: { host: config.host, port },
       graphiql: config.env !== 'production',
       production: config.env === 'production',
       allowedOrigins: config.allowedOrigins,
-      mcp: pactMcp({ services, publicUrl: config.publicUrl, allowedOrigins: config.allowedOrigins }),
+      mcp: pactMcp({ services, publicUrl: url }),
       secureCookies: config.publicUrl.startsWith('https:'),
     });
     handler = app.listener;
-    const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
     let closed = false;
     return {
       server,

@@ -268,6 +268,10 @@ describe('buildMcpTools', () => {
     const { inputSchema: _input, outputSchema: _output, ...rest } = tool as McpToolDefinition;
     expect(rest).toMatchInlineSnapshot(`
       {
+        "annotations": {
+          "openWorldHint": false,
+          "readOnlyHint": true,
+        },
         "costCents": 0.5,
         "description": "Find deals. Wrapped lines are joined.",
         "hash": "sha256:403364842c161b328ac6d9c9b36a8dbb1ad9faee1f1a160e390a1d0f6470a242",
@@ -291,6 +295,10 @@ describe('buildMcpTools', () => {
     expect(result.map((t) => [t.name, t.readOnly, t.title, t.rateLimitPerMin, t.inputSchema.required ?? []])).toEqual([
       ['close_deal', false, null, null, ['id']],
       ['stats', true, null, null, []],
+    ]);
+    expect(result.map((t) => t.annotations)).toEqual([
+      { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
+      { readOnlyHint: true, openWorldHint: false },
     ]);
   });
 
@@ -376,6 +384,20 @@ describe('the generated tool table (src/mcp/generated/tools.ts)', () => {
   const manifest = JSON.parse(readFileSync(new URL('../../schema/persisted-operations.json', import.meta.url), 'utf8')) as Record<string, string>;
   const dir = new URL('../../schema/operations/', import.meta.url);
   const sources = readdirSync(dir).map((file) => parse(readFileSync(new URL(file, dir), 'utf8')));
+
+  it('annotates fire_agent (a query that records its run) as writing but not destructive, and the rest read-only', () => {
+    expect(Object.fromEntries(mcpTools.map((t) => [t.name, t.annotations]))).toEqual({
+      ask_workspace: { readOnlyHint: true, openWorldHint: false },
+      fire_agent: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+      get_metric_explanation: { readOnlyHint: true, openWorldHint: false },
+      list_agents: { readOnlyHint: true, openWorldHint: false },
+      query_accounts: { readOnlyHint: true, openWorldHint: false },
+      query_contacts: { readOnlyHint: true, openWorldHint: false },
+      query_deals: { readOnlyHint: true, openWorldHint: false },
+      query_pipeline_health: { readOnlyHint: true, openWorldHint: false },
+      read_briefing: { readOnlyHint: true, openWorldHint: false },
+    });
+  });
 
   it('lists the tools of schema/operations', () => {
     expect(mcpTools.map((t) => [t.name, t.scope, t.costCents, t.rateLimitPerMin, t.readOnly, t.operationName, t.rootField])).toMatchInlineSnapshot(`

@@ -73,6 +73,8 @@ export interface TestPactOptions {
   database?: { database: Database; masterKey: Buffer; seed: SeedResult };
   /** The agents' model provider (offline by default). */
   model?: ModelConfig;
+  /** Browser origins allowed besides the server's own (PACT_ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
 }
 
 export async function startTestPact(options: TestPactOptions = {}): Promise<TestPact> {
@@ -85,12 +87,15 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server: Server = createServer((req, res) => listener?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   const app = createApp({
     services,
     publicUrl: url,
+    listen: { host: '127.0.0.1', port },
+    allowedOrigins: options.allowedOrigins ?? [],
     production: options.production ?? false,
-    mcp: pactMcp({ services, publicUrl: url, allowedOrigins: [] }),
+    mcp: pactMcp({ services, publicUrl: url }),
     oauth: { rateLimit: false, ...options.oauth },
     ...(options.hardening ? { hardening: options.hardening } : {}),
   });

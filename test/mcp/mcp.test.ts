@@ -222,7 +222,8 @@ describe('rate limits on the MCP path', () => {
       expect(res.status).toBe(429);
       const retryAfter = Number(res.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
-      const body = (await res.json()) as { error: { data: Record<string, unknown> } };
+      const body = (await res.json()) as { id: unknown; error: { data: Record<string, unknown> } };
+      expect(body.id).toBe(7);
       expect(body.error.data).toEqual({ code: 'RATE_LIMITED', retry_after_s: retryAfter, limit: 60, window_s: 60, scope: 'operation:query_deals' });
       const [row] = await limited.sql<{ outcome: string; operation: string }>(sql`select outcome, operation from audit_log where path = 'mcp' order by at desc, seq desc limit 1`);
       expect(row).toEqual({ outcome: 'rate_limited', operation: 'query_deals' });

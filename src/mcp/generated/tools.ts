@@ -22,6 +22,18 @@ export interface JsonSchemaObject {
   maxProperties?: number;
 }
 
+/** MCP tool annotations: hints to clients, derived from `@mcpTool(readOnly:)` and the operation type. */
+export interface McpToolAnnotations {
+  /** The tool changes nothing. */
+  readOnlyHint: boolean;
+  /** A writing tool may destroy or overwrite data (false for a query that only records its run). */
+  destructiveHint?: boolean;
+  /** Calling a writing tool twice with the same arguments has no further effect. */
+  idempotentHint?: boolean;
+  /** The tool reaches beyond the workspace's own records (false: Pact's tools never do). */
+  openWorldHint: boolean;
+}
+
 /** One MCP tool, generated from a persisted operation marked `@mcpTool` in schema/operations. */
 export interface McpToolDefinition {
   /** The tool name (`@mcpTool(name:)`). */
@@ -42,6 +54,8 @@ export interface McpToolDefinition {
   rateLimitPerMin: number | null;
   /** The tool changes nothing (MCP `readOnlyHint`). */
   readOnly: boolean;
+  /** The MCP annotations `tools/list` carries. */
+  annotations: McpToolAnnotations;
   /** The GraphQL operation's name. */
   operationName: string;
   /** The response key (alias, if any) of the root field whose value is the tool's result. */
@@ -122,6 +136,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.5,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'AskWorkspace',
     rootField: 'askWorkspace',
     hash: 'sha256:0a1e001d1bb42d7d04f1892a40a1040b846ef2c7a0043294d27c37557ef34804',
@@ -216,6 +231,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 1,
     rateLimitPerMin: 60,
     readOnly: false,
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     operationName: 'FireAgent',
     rootField: 'fireAgent',
     hash: 'sha256:0c59b1bc665d812418378f3244b89da7bf694089ce43d85d4ac1438b4420c7f3',
@@ -430,6 +446,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.5,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'GetMetricExplanation',
     rootField: 'metricExplanation',
     hash: 'sha256:574683e09b5bdbd5aca81c2b1e7a31d14efcf9788c7e7f75be1e932998b848c3',
@@ -485,6 +502,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.01,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'ListAgents',
     rootField: 'agents',
     hash: 'sha256:449f9410daf15ab2c6cbd59cafd499b30aa5bd195ad465293ccfa1704025ac16',
@@ -547,6 +565,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.1,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryAccounts',
     rootField: 'accounts',
     hash: 'sha256:0f5822f7674825d7c363236a358f2c39f55d42eeff040e52831047881474675b',
@@ -612,6 +631,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.1,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryContacts',
     rootField: 'contacts',
     hash: 'sha256:8d4068309eb772bfc644b384a4cb91e4849b1bd06d0a60309ba762e81c353622',
@@ -687,6 +707,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.1,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryDeals',
     rootField: 'deals',
     hash: 'sha256:47049943857ca8d01acca40eda1262fb7685756457ca07e4f575c3a9241c960e',
@@ -789,6 +810,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.2,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryPipelineHealth',
     rootField: 'pipelineHealth',
     hash: 'sha256:8323a534d7965ba11ffc126afccd6ae93e96e8ba68b926f379d9b3a549c3b42e',
@@ -956,6 +978,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     costCents: 0.5,
     rateLimitPerMin: 60,
     readOnly: true,
+    annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'ReadBriefing',
     rootField: 'briefing',
     hash: 'sha256:4e4ab84925c983906f2c101dc101d64e225ca8ca0951ac71e6177b90abdf1472',

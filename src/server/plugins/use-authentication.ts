@@ -6,6 +6,7 @@ import { checkIdempotencyKey } from '../../services/audit/idempotency';
 import { recordCall } from '../../services/audit/record';
 import type { Services } from '../../services/index';
 import { authenticateRequest } from '../credentials';
+import { pactResources, resourceMetadataUrl } from '../oauth/resources';
 
 const calls = new WeakMap<Request, Call>();
 
@@ -45,12 +46,28 @@ const persistedOnly = () =>
 type ResultLike = { errors?: readonly { extensions?: Record<string, unknown> | null }[] };
 
 /**
+ * The RFC 6750 challenge of a 401 from `/graphql`: where its protected-resource metadata is
+ * (RFC 9728), and `invalid_token` when a bearer was presented.
+ */
+export function graphqlChallenge(resource: string, request: Request): string {
+  const metadata = resourceMetadataUrl(pactResources(new URL(resource).origin), resource);
+  return [`Bearer resource_metadata="${metadata}"`, ...(request.headers.has('authorization') ? ['error="invalid_token"'] : [])].join(', ');
+}
+
+/**
  * Authenticates every `/graphql` request before it is parsed and opens its call (path `ui` for a
  * console cookie, `graphql` otherwise); OAuth tokens must be issued for one of `audiences`. A refusal before a tenant is known becomes a security event;
  * a call that ends without executing (parse or validation error, bad header) is audited at the end.
+ * Every 401 carries `WWW-Authenticate` naming the resource's metadata document.
  */
 export function useAuthentication(services: Services, audiences: ReadonlySet<string>): Plugin {
+  const [resource] = audiences;
   return {
+    onResponse({ request, response }) {
+      if (response.status === 401 && resource && !response.headers.has('www-authenticate')) {
+        response.headers.set('www-authenticate', graphqlChallenge(resource, request));
+      }
+    },
     async onParams({ request, params, setParams, setResult }) {
       const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
       let call: Call;

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consentPage } from '../../src/server/oauth/pages';
 import { ROSTER, type AgentDefinition } from '../../src/services/agents/roster';
 import { DEMO_PASSWORD } from '../../src/services/seed/demo';
 import { REDIRECT_URI, pkce } from '../helpers/oauth';
@@ -261,5 +262,15 @@ describe('fire_agent over MCP', () => {
       for (const scope of agent.requiredScopes) expect(description, `${agent.id} ${scope}`).toContain(scope);
     }
     await client.close();
+  });
+});
+
+describe('the OAuth consent page', () => {
+  it('says under read:workflows which scopes each agent needs', () => {
+    const html = consentPage({ requestId: 'r', formToken: 'f', clientName: 'C', redirectHost: 'h', resource: 'https://pact.test/mcp/', userEmail: 'u@pact.demo', scopes: ['read:workflows'], tenants: [] });
+    for (const agent of ROSTER) {
+      const extra = agent.requiredScopes.filter((s) => s !== 'read:workflows');
+      expect(html, agent.id).toContain(`${agent.id} (${extra.map((s) => `<code>${s}</code>`).join(', ') || 'nothing more'})`);
+    }
   });
 });

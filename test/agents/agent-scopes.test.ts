@@ -144,6 +144,14 @@ describe('ask_workspace and read_briefing with their one scope expose no data of
     expect(withDeals.body.data?.askWorkspace.citations.some((c) => c.kind === 'deal')).toBe(true);
   });
 
+  it('get_metric_explanation with read:deals only holds aggregates and deals: no contact name, e-mail or phone', async () => {
+    const key = await pact.mintKey(admin, ['read:deals']);
+    const res = await pact.gql('{ metricExplanation(kpi: OPEN_PIPELINE, from: "2026-01-01", to: "2026-12-31") { summary drivers { owner { label } industry { label } } largeDeals { id name } } }', {}, { token: key });
+    expect(res.body.errors).toBeUndefined();
+    const text = JSON.stringify(res.body);
+    for (const c of await contactCanaries()) expect(text).not.toContain(c);
+  });
+
   it('read_briefing with read:accounts only shows no contact name, e-mail or phone, even in activity logged with a contact', async () => {
     const [contact] = await pact.sql<{ id: string; account_id: string }>(
       sql`select c.id, c.account_id from contacts c join deals d on d.tenant_id = c.tenant_id and d.account_id = c.account_id and not d.consent_hidden

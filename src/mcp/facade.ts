@@ -9,6 +9,7 @@ import { authenticateRequest, clientIp } from '../server/credentials';
 import { refuseForeignHost, type HttpPolicy } from '../server/http-guards';
 import { pactResources, resourceMetadataUrl } from '../server/oauth/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
+import { callScopeRefusal } from '../services/agents/scopes';
 import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
 import { recordCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
@@ -182,14 +183,16 @@ export function createMcpFacade(options: McpFacadeOptions) {
         call.args = message.params.arguments ?? {};
         call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
         call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
-        if (!principal.scopes.has(entry.tool.scope as never)) {
+        const refused = principal.scopes.has(entry.tool.scope as never) ? callScopeRefusal(entry.tool.rootField, call.args, principal.scopes) : forbiddenScope(entry.tool.scope);
+        if (refused) {
+          const scope = String(refused.extensions.scope);
           const headers: Record<string, string> =
             principal.kind === 'oauth'
               ? {
-                  'www-authenticate': `Bearer error="insufficient_scope", scope="${entry.tool.scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${entry.tool.scope}"`,
+                  'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${scope}"`,
                 }
               : {};
-          return refusal(call, id, forbiddenScope(entry.tool.scope), 403, -32003, headers);
+          return refusal(call, id, refused, 403, -32003, headers);
         }
         const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
         if (limited) {

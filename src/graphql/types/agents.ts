@@ -24,6 +24,10 @@ const Agent = builder.objectRef<AgentDefinition>('Agent').implement({
     target: t.string({ nullable: true, description: 'The record kind it runs on (`account`, `deal`, `contact`); null when it takes none.', resolve: (a) => a.target }),
     needsTarget: t.exposeBoolean('needsTarget', { description: 'A target is required.' }),
     question: t.string({ description: '`required`, `optional` or `none`: whether it takes a free-text question.', resolve: (a) => a.question }),
+    requiredScopes: t.stringList({
+      description: 'Every scope `fireAgent` needs to run it: read:workflows plus the read scope of each kind of record it reads.',
+      resolve: (a) => [...a.requiredScopes],
+    }),
   }),
 });
 
@@ -172,6 +176,10 @@ const WorkspaceAnswerRef = builder.objectRef<WorkspaceAnswer>('WorkspaceAnswer')
     question: t.exposeString('question'),
     answer: t.exposeString('answer', { description: 'The answer, citing records inline as `[kind:id]`.' }),
     matched: t.exposeInt('matched', { description: 'Consented records matching the question.' }),
+    notSearched: t.stringList({
+      description: "Record kinds left out because the caller lacks their read scope, as `kind (scope)`, e.g. `deals (read:deals)`; the answer says so too.",
+      resolve: (w) => w.notSearched,
+    }),
     consentFiltered: t.exposeInt('consentFiltered', { description: 'Matching records hidden by consent: counted, never read or cited.' }),
     note: t.exposeString('note'),
     ...answerFields(t),
@@ -205,7 +213,7 @@ builder.queryFields((t) => ({
     type: AgentRoster,
     scope: 'read:workflows',
     cost: 0.01,
-    description: "Pact's AI agent roster: id, purpose, whether each reads PII, and what it runs on.",
+    description: "Pact's AI agent roster: id, purpose, whether each reads PII, what it runs on and the scopes it needs.",
     resolve: (_, __, ctx) => ({ items: listAgents(), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
   }),
   fireAgent: t.field({
@@ -213,7 +221,8 @@ builder.queryFields((t) => ({
     scope: 'read:workflows',
     cost: 1,
     rateLimitPerMin: 60,
-    description: 'Runs a roster agent, optionally on a target record; a target whose consent is not granted answers AgentBlocked. Stores the run.',
+    description:
+      "Runs a roster agent, optionally on a target record; a target whose consent is not granted answers AgentBlocked. Stores the run. Needs read:workflows and every scope in the agent's `requiredScopes` (FORBIDDEN naming the missing one).",
     args: {
       agent: t.arg.string({ required: true, description: 'The agent id (see `agents`).' }),
       targetId: t.arg.id({ description: 'The record to run on: an account, a deal or a contact.' }),
@@ -242,7 +251,8 @@ builder.queryFields((t) => ({
     scope: 'read:accounts',
     cost: 0.5,
     rateLimitPerMin: 60,
-    description: 'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them.',
+    description:
+      'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out).',
     args: { question: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => askWorkspace(svc(ctx), ctx.services.agents, args.question),
   }),

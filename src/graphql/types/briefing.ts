@@ -26,7 +26,7 @@ const BriefingActivityRef = builder.objectRef<BriefingActivity>('BriefingActivit
   fields: (t) => ({
     id: t.exposeID('id'),
     kind: t.field({ type: ActivityKind, resolve: (a) => a.kind }),
-    subject: t.exposeString('subject'),
+    subject: t.exposeString('subject', { description: 'E-mail addresses and phone numbers masked; withheld for an activity logged with a contact unless the caller holds read:contacts.' }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
     deal: t.field({ type: BriefingDealRef, resolve: (a) => a.deal }),
   }),

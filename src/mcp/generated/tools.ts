@@ -69,7 +69,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
   {
     name: 'ask_workspace',
     title: 'Ask the workspace',
-    description: 'Ask a natural-language question across the workspace (accounts and deals: names, domains, industries, stages, amounts, close dates) and get a grounded `answer` citing records inline as `[kind:id]`, with the same records in `citations`. Only consented records are used: `consent_filtered` counts the matching records consent hid, and `note` says so in words. Examples: "Which deals are in negotiation?", "Tell me about Orbit Labs", "How many Healthcare accounts do we have?".',
+    description: 'Ask a natural-language question across the workspace (accounts and deals: names, domains, industries, stages, amounts, close dates) and get a grounded `answer` citing records inline as `[kind:id]`, with the same records in `citations`. Only consented records are used: `consent_filtered` counts the matching records consent hid, and `note` says so in words. Examples: "Which deals are in negotiation?", "Tell me about Orbit Labs", "How many Healthcare accounts do we have?". Deals (names, stages, amounts) are searched only when the credentials also hold read:deals; otherwise only accounts are, and `not_searched` and the answer say so. Contacts are never read.',
     inputSchema: {
       type: 'object',
       properties: { question: { type: 'string', description: 'The question.' } },
@@ -78,7 +78,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     },
     outputSchema: {
       type: 'object',
-      description: 'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them.',
+      description: 'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out).',
       properties: {
         question: { type: 'string' },
         answer: { type: 'string', description: 'The answer, citing records inline as `[kind:id]`.' },
@@ -97,6 +97,11 @@ export const mcpTools: readonly McpToolDefinition[] = [
           },
         },
         matched: { type: 'integer', description: 'Consented records matching the question.' },
+        not_searched: {
+          type: 'array',
+          description: 'Record kinds left out because the caller lacks their read scope, as `kind (scope)`, e.g. `deals (read:deals)`; the answer says so too.',
+          items: { type: 'string' },
+        },
         consent_filtered: {
           type: 'integer',
           description: 'Matching records hidden by consent: counted, never read or cited.',
@@ -123,6 +128,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
         'answer',
         'citations',
         'matched',
+        'not_searched',
         'consent_filtered',
         'note',
         'run_id',
@@ -139,12 +145,12 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'AskWorkspace',
     rootField: 'askWorkspace',
-    hash: 'sha256:0a1e001d1bb42d7d04f1892a40a1040b846ef2c7a0043294d27c37557ef34804',
+    hash: 'sha256:d3402cc238555401bc7163474eb3dd6cd342219cb405c955748949dfe1e4a809',
   },
   {
     name: 'fire_agent',
     title: 'Fire an agent',
-    description: "Run one of Pact's AI agents (see `list_agents`), optionally on a target record given by `target_id` (an account, deal or contact id) or, for contact agents, `target_email`. The answer cites every record it uses inline as `[kind:id]` and in `citations`; `consent_filtered` counts records around the target that consent hid. If the target's consent subject is suppressed, withdrawn or erased the agent does not run: the result is `{\"blocked\": true, \"reason\": \"consent_<status>\"}` (data, not an error) and nothing is charged. Each run is stored; `cost_cents` includes the model spend.",
+    description: "Run one of Pact's AI agents (see `list_agents`), optionally on a target record given by `target_id` (an account, deal or contact id) or, for contact agents, `target_email`. The answer cites every record it uses inline as `[kind:id]` and in `citations`; `consent_filtered` counts records around the target that consent hid. If the target's consent subject is suppressed, withdrawn or erased the agent does not run: the result is `{\"blocked\": true, \"reason\": \"consent_<status>\"}` (data, not an error) and nothing is charged. Each run is stored; `cost_cents` includes the model spend. Scopes: read:workflows plus the read scopes of the records the agent reads (`required_scopes` in `list_agents`): metric-explainer and deal-risk read:deals; workspace-qa and account-research read:accounts and read:deals; daily-briefing read:accounts; contact-summary and follow-up-drafter read:contacts (they add account details with read:accounts and deals with read:deals). A missing scope is refused naming it.",
     inputSchema: {
       type: 'object',
       properties: {
@@ -170,7 +176,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     },
     outputSchema: {
       type: 'object',
-      description: 'Runs a roster agent, optionally on a target record; a target whose consent is not granted answers AgentBlocked. Stores the run.',
+      description: "Runs a roster agent, optionally on a target record; a target whose consent is not granted answers AgentBlocked. Stores the run. Needs read:workflows and every scope in the agent's `requiredScopes` (FORBIDDEN naming the missing one).",
       properties: {
         blocked: {
           type: 'boolean',
@@ -454,11 +460,11 @@ export const mcpTools: readonly McpToolDefinition[] = [
   {
     name: 'list_agents',
     title: 'List agents',
-    description: "List Pact's AI agents: `items` (id, purpose, reads_pii, target: the record kind it runs on or null, needs_target, question: whether it takes a question) and the model `provider` that runs them. Pass an agent's id to `fire_agent`. Agents with `reads_pii` run only on a contact whose consent is granted.",
+    description: "List Pact's AI agents: `items` (id, purpose, reads_pii, target: the record kind it runs on or null, needs_target, question: whether it takes a question, required_scopes: every scope `fire_agent` needs to run it) and the model `provider` that runs them. Pass an agent's id to `fire_agent`. Agents with `reads_pii` run only on a contact whose consent is granted.",
     inputSchema: { type: 'object', properties: {}, additionalProperties: false },
     outputSchema: {
       type: 'object',
-      description: "Pact's AI agent roster: id, purpose, whether each reads PII, and what it runs on.",
+      description: "Pact's AI agent roster: id, purpose, whether each reads PII, what it runs on and the scopes it needs.",
       properties: {
         items: {
           type: 'array',
@@ -481,8 +487,13 @@ export const mcpTools: readonly McpToolDefinition[] = [
                 type: 'string',
                 description: '`required`, `optional` or `none`: whether it takes a free-text question.',
               },
+              required_scopes: {
+                type: 'array',
+                description: 'Every scope `fireAgent` needs to run it: read:workflows plus the read scope of each kind of record it reads.',
+                items: { type: 'string' },
+              },
             },
-            required: ['id', 'purpose', 'reads_pii', 'needs_target', 'question'],
+            required: ['id', 'purpose', 'reads_pii', 'needs_target', 'question', 'required_scopes'],
           },
         },
         returned: { type: 'integer' },
@@ -505,7 +516,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'ListAgents',
     rootField: 'agents',
-    hash: 'sha256:449f9410daf15ab2c6cbd59cafd499b30aa5bd195ad465293ccfa1704025ac16',
+    hash: 'sha256:535ebbae28295c84e5ec2bdb2ee8d6ec1f6619953403e195b9f970ea98199b81',
   },
   {
     name: 'query_accounts',
@@ -818,7 +829,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
   {
     name: 'read_briefing',
     title: 'Daily briefing',
-    description: "The caller's daily briefing: `pipeline` (open and weighted value, open deals, win rate, deals closing in the next 14 days), `recent_activity` on deals in the last 7 days, `at_risk` (open deals with an overdue close date, no recent activity, or a near close at low probability, with reasons) and a `narrative` citing each deal inline as `[deal:id]`. For a signed-in user it covers the deals they own (`scope: user`); for an API key, the whole workspace (`scope: tenant`). Deals hidden by consent are left out and counted in `consent_filtered`.",
+    description: "The caller's daily briefing: `pipeline` (open and weighted value, open deals, win rate, deals closing in the next 14 days), `recent_activity` on deals in the last 7 days, `at_risk` (open deals with an overdue close date, no recent activity, or a near close at low probability, with reasons) and a `narrative` citing each deal inline as `[deal:id]`. For a signed-in user it covers the deals they own (`scope: user`); for an API key, the whole workspace (`scope: tenant`). Deals hidden by consent are left out and counted in `consent_filtered`. Needs read:accounts only: deals are cited by id and name, no contact data is shown (activity subjects have e-mail addresses and phone numbers masked, and an activity logged with a contact shows its subject only with read:contacts).",
     inputSchema: {
       type: 'object',
       properties: {
@@ -863,7 +874,10 @@ export const mcpTools: readonly McpToolDefinition[] = [
             properties: {
               id: { type: 'string' },
               kind: { type: 'string', enum: ['CALL', 'EMAIL', 'MEETING', 'NOTE', 'TASK'] },
-              subject: { type: 'string' },
+              subject: {
+                type: 'string',
+                description: 'E-mail addresses and phone numbers masked; withheld for an activity logged with a contact unless the caller holds read:contacts.',
+              },
               occurred_at: { type: 'string', format: 'date-time' },
               deal: {
                 type: 'object',

@@ -1,3 +1,4 @@
+import { ROSTER } from '../../services/agents/roster';
 import { SCOPE_DESCRIPTIONS } from '../../services/oauth/scopes';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -55,9 +56,14 @@ export interface ConsentPage {
   tenants: { id: string; name: string; slug: string; role: string }[];
 }
 
+/** Which scopes each agent needs besides read:workflows, under the read:workflows line of the consent page. */
+const agentScopes = `<br><small>Each agent also needs the scopes of the records it reads: ${ROSTER.map(
+  (a) => `${esc(a.id)} (${a.requiredScopes.filter((x) => x !== 'read:workflows').map((x) => `<code>${esc(x)}</code>`).join(', ') || 'nothing more'})`,
+).join('; ')}.</small>`;
+
 export function consentPage(page: ConsentPage): string {
   const scopes = page.scopes
-    .map((s) => `<li><code>${esc(s)}</code> — ${esc(SCOPE_DESCRIPTIONS[s] ?? s)}</li>`)
+    .map((s) => `<li><code>${esc(s)}</code> — ${esc(SCOPE_DESCRIPTIONS[s] ?? s)}${s === 'read:workflows' ? agentScopes : ''}</li>`)
     .join('');
   const tenants =
     page.tenants.length === 1

@@ -8,10 +8,11 @@ import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
 import { OPEN_STAGE_LIST, dealRecord, type DealFacts } from './facts';
 import { addDays, daysBetween, isoDate, money, percent, plural } from './format';
-import { cite } from './grounding';
+import { cite, maskContactDetails } from './grounding';
 import type { AgentService } from './index';
 import { agentById } from './roster';
 import { answerPrompt, openAgentCall, unmetered, type AgentAnswer } from './runner';
+import { callerHas } from './scopes';
 import type { ContextRecord, GroundedPrompt } from './types';
 
 /** A deal as the briefing shows it (its own GraphQL type, so read:accounts is enough). */
@@ -158,6 +159,13 @@ export async function dealRisks(
 }
 
 /**
+ * An activity subject as the briefing (read:accounts) shows it: e-mail addresses and phone numbers
+ * masked; the subject of an activity logged with a contact only under read:contacts.
+ */
+const subjectFor = (subject: string, withContact: boolean, contacts: boolean): string =>
+  withContact && !contacts ? '(logged with a contact: its subject needs read:contacts)' : maskContactDetails(subject);
+
+/**
  * The daily briefing as of a date, from consented deals in scope: pipeline snapshot, activity on
  * them in the last 7 days, deals at risk, and a narrative citing each deal it names. Activity
  * subjects are free text: listed for the caller, but neither in the narrative (stored with the run)
@@ -181,6 +189,7 @@ export async function briefingPrompt(
     aid: string;
     kind: ActivityKind;
     subject: string;
+    with_contact: boolean;
     occurred_at: string;
     id: string;
     name: string;
@@ -191,7 +200,7 @@ export async function briefingPrompt(
     account_name: string;
   }>(
     ctx.tx,
-    sql`select x.id as aid, x.kind, x.subject, to_char(x.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
+    sql`select x.id as aid, x.kind, x.subject, x.contact_id is not null as with_contact, to_char(x.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
           d.id, d.name, d.stage, d.amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name
         from activities x
         join deals d on d.tenant_id = x.tenant_id and d.id = x.deal_id
@@ -201,10 +210,11 @@ export async function briefingPrompt(
         order by x.occurred_at desc, x.id
         limit 10`,
   );
+  const contacts = callerHas(ctx, 'read:contacts');
   const recentActivity: BriefingActivity[] = activityRows.map((r) => ({
     id: r.aid,
     kind: r.kind,
-    subject: r.subject,
+    subject: subjectFor(r.subject, r.with_contact, contacts),
     occurredAt: new Date(r.occurred_at),
     deal: toDeal(r),
   }));

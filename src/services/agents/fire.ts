@@ -8,6 +8,7 @@ import type { AgentService } from './index';
 import { metricFromQuestion, metricPrompt, periodsOf } from './metrics';
 import { accountPrompt, contactPrompt, dealRiskPrompt, followUpPrompt, type BuiltPrompt } from './records';
 import { AGENT_IDS, ROSTER, agentById, isAgentId, type AgentDefinition, type TargetKind } from './roster';
+import { assertAgentScopes } from './scopes';
 import { answerPrompt, blockRun, openAgentCall, type AgentAnswer, type AgentBlocked, type RunSubject } from './runner';
 import { checkQuestion, workspacePrompt } from './workspace';
 
@@ -109,13 +110,15 @@ async function build(ctx: ServiceContext, agent: AgentDefinition, targetId: stri
  * first: a target whose subject is suppressed, withdrawn or erased answers `{blocked: true, reason:
  * "consent_<status>"}` as data, the run is stored as blocked, and no model is called. A contact
  * deleted by erasure answers `consent_erased` by its id; by e-mail an erased address answers
- * NOT_FOUND, since Pact keeps nothing derived from it.
+ * NOT_FOUND, since Pact keeps nothing derived from it. A caller without every scope the agent
+ * declares (`requiredScopes`) is refused with FORBIDDEN naming the first one missing.
  */
 export async function fireAgent(ctx: ServiceContext, agents: AgentService, input: FireInput): Promise<FireResult> {
   if (!isAgentId(input.agent)) {
     throw badInput(ErrorCode.BadUserInput, `Unknown agent '${String(input.agent).slice(0, 60)}'. Agents: ${AGENT_IDS.join(', ')} (list_agents describes them).`, { field: 'agent' });
   }
   const agent = agentById(input.agent);
+  assertAgentScopes(ctx, agent);
   const question = checkQuestion(input.question, agent.question === 'required');
   const target = checkTarget(agent, input);
   const budget = await openAgentCall(ctx);

@@ -8,6 +8,7 @@ import { OPEN_STAGE_LIST, accountRecord, dealLine, dealRecord, type AccountFacts
 import { isoDate, money, plural, prose, stageName } from './format';
 import { cite } from './grounding';
 import { agentById, type AgentDefinition } from './roster';
+import { callerHas } from './scopes';
 import { questionFor } from './runner';
 import type { ContextRecord, GroundedPrompt } from './types';
 
@@ -130,11 +131,30 @@ const contactRecord = (p: Person): ContextRecord => ({
   facts: `name {{contact_name}}, e-mail {{contact_email}}, phone {{contact_phone}}, title ${p.title ?? 'unknown'}${p.account ? `, works at ${p.account.name}` : ''}`,
 });
 
-/** contact-summary (reads PII): the contact, their account and its open deals, and activity with them. */
+/**
+ * What a contact agent reads besides the contact (read:contacts): the account's details with
+ * read:accounts (its name alone otherwise, as query_contacts shows it), its deals with read:deals.
+ */
+function reach(ctx: ServiceContext) {
+  const deals = callerHas(ctx, 'read:deals');
+  const accounts = callerHas(ctx, 'read:accounts');
+  const left = [...(accounts ? [] : ['account details (read:accounts)']), ...(deals ? [] : ['deals (read:deals)'])];
+  return { deals, accounts, note: left.length > 0 ? `Not read: ${prose(left)}: the caller's credentials lack ${left.length === 1 ? 'that scope' : 'those scopes'}.` : null };
+}
+
+/** The account as a contact agent may show it: with its details only under read:accounts. */
+const accountSeen = (a: AccountRow, withDetails: boolean): AccountRow => (withDetails ? a : { ...a, domain: null, industry: null, employeeCount: null, ownerName: null });
+
+const contactAccountRecord = (a: AccountRow, withDetails: boolean): ContextRecord =>
+  withDetails ? accountRecord(a) : { kind: 'account', id: a.id, label: a.name, facts: "the contact's account (its details were not read)" };
+
+/** contact-summary (reads PII): the contact, their account and its open deals, and activity with them (as far as the caller's scopes reach). */
 export async function contactPrompt(ctx: ServiceContext, contactId: string): Promise<BuiltPrompt> {
   const agent = agentById('contact-summary');
+  const scope = reach(ctx);
   const p = await person(ctx, contactId);
-  const deals = p.account ? (await accountDeals(ctx, p.account.id)).filter((d) => isOpen(d)) : [];
+  if (p.account) p.account = accountSeen(p.account, scope.accounts);
+  const deals = p.account && scope.deals ? (await accountDeals(ctx, p.account.id)).filter((d) => isOpen(d)) : [];
   const activity = await ctx.database.rows<{ kind: string; subject: string; day: string }>(
     ctx.tx,
     sql`select kind, subject, to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activities
@@ -144,13 +164,14 @@ export async function contactPrompt(ctx: ServiceContext, contactId: string): Pro
   const sentences = [
     p.account ? `${who} works at ${p.account.name} ${cite({ kind: 'account', id: p.account.id })}${p.account.industry ? `, a ${p.account.industry} company` : ''}.` : `${who} is not linked to a visible account.`,
     'E-mail {{contact_email}}, phone {{contact_phone}}.',
-    p.account ? (deals.length > 0 ? `${p.account.name} has ${plural(deals.length, 'open deal')}: ${deals.slice(0, 3).map(dealLine).join('; ')}.` : `${p.account.name} has no open deals.`) : '',
+    p.account && scope.deals ? (deals.length > 0 ? `${p.account.name} has ${plural(deals.length, 'open deal')}: ${deals.slice(0, 3).map(dealLine).join('; ')}.` : `${p.account.name} has no open deals.`) : '',
     activity.length > 0
       ? `Recent activity with {{contact_first_name}}: ${activity.map((a) => `${a.kind} “${a.subject}” on ${a.day}`).join('; ')}.`
       : 'No activity logged with this contact.',
+    scope.note ?? '',
   ].filter(Boolean);
-  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...deals.slice(0, 5).map((d) => dealRecord(d))];
-  const facts = [`${activity.length} recent activities with the contact${activity.length > 0 ? `: ${activity.map((a) => `${a.kind} on ${a.day}`).join(', ')}` : ''}.`];
+  const records = [contactRecord(p), ...(p.account ? [contactAccountRecord(p.account, scope.accounts)] : []), ...deals.slice(0, 5).map((d) => dealRecord(d))];
+  const facts = [`${activity.length} recent activities with the contact${activity.length > 0 ? `: ${activity.map((a) => `${a.kind} on ${a.day}`).join(', ')}` : ''}.`, ...(scope.note ? [scope.note] : [])];
   return { prompt: prompt(agent, null, records, facts, sentences.join(' '), p.substitutions), consentFiltered: 0 };
 }
 
@@ -166,8 +187,10 @@ const NEXT_STEP: Record<string, string> = {
 /** follow-up-drafter (reads PII): a short follow-up e-mail to the contact about their account's main deal. */
 export async function followUpPrompt(ctx: ServiceContext, contactId: string, question: string | null): Promise<BuiltPrompt> {
   const agent = agentById('follow-up-drafter');
+  const scope = reach(ctx);
   const p = await person(ctx, contactId);
-  const deals = p.account ? await accountDeals(ctx, p.account.id) : [];
+  if (p.account) p.account = accountSeen(p.account, scope.accounts);
+  const deals = p.account && scope.deals ? await accountDeals(ctx, p.account.id) : [];
   const deal = deals.find((d) => isOpen(d)) ?? deals[0] ?? null;
   const sender = (await briefingScope(ctx)).ownerName ?? 'The team';
   const topic = deal ? deal.name : (p.account?.name ?? 'our conversation');
@@ -185,8 +208,12 @@ export async function followUpPrompt(ctx: ServiceContext, contactId: string, que
     'Best regards,',
     sender,
   ].join('\n');
-  const records = [contactRecord(p), ...(p.account ? [accountRecord(p.account)] : []), ...(deal ? [dealRecord(deal)] : [])];
-  const facts = [`The e-mail is sent by ${sender}.`, deal ? `The deal to follow up on is ${deal.name} (stage ${stageName(deal.stage)}).` : 'The contact has no deal on file.'];
+  const records = [contactRecord(p), ...(p.account ? [contactAccountRecord(p.account, scope.accounts)] : []), ...(deal ? [dealRecord(deal)] : [])];
+  const facts = [
+    `The e-mail is sent by ${sender}.`,
+    deal ? `The deal to follow up on is ${deal.name} (stage ${stageName(deal.stage)}).` : scope.deals ? 'The contact has no deal on file.' : 'Deals were not read.',
+    ...(scope.note ? [scope.note] : []),
+  ];
   return { prompt: prompt(agent, question, records, facts, draft, p.substitutions), consentFiltered: 0 };
 }
 

@@ -1,3 +1,5 @@
+import type { Scope } from '../auth/scopes';
+
 /** The kinds of record an agent can run on. */
 export type TargetKind = 'account' | 'deal' | 'contact';
 
@@ -25,6 +27,11 @@ export interface AgentDefinition {
   question: 'required' | 'optional' | 'none';
   /** What the agent is told to do when a model writes its answer. */
   instruction: string;
+  /**
+   * Every scope fire_agent needs to run it: read:workflows plus the read scope of each kind of
+   * record it reads (the same scope the matching tool needs, so a scope means the same everywhere).
+   */
+  requiredScopes: readonly Scope[];
 }
 
 /** Pact's agent roster: what `list_agents` shows and `fire_agent` runs. */
@@ -38,6 +45,7 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: false,
     question: 'optional',
     instruction: 'Explain why the KPI moved between the two periods, naming the largest drivers and citing the large deals.',
+    requiredScopes: ['read:workflows', 'read:deals'],
   },
   {
     id: 'workspace-qa',
@@ -47,6 +55,7 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: false,
     question: 'required',
     instruction: 'Answer the question from the records and figures given, citing every record you mention.',
+    requiredScopes: ['read:workflows', 'read:accounts', 'read:deals'],
   },
   {
     id: 'daily-briefing',
@@ -56,6 +65,7 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: false,
     question: 'none',
     instruction: "Write a short daily briefing for the caller: the pipeline snapshot, recent deal activity and the deals at risk, citing every deal you mention.",
+    requiredScopes: ['read:workflows', 'read:accounts'],
   },
   {
     id: 'deal-risk',
@@ -65,6 +75,7 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: false,
     question: 'none',
     instruction: 'Assess the risk of the deals given and say what to do next, citing every deal you mention.',
+    requiredScopes: ['read:workflows', 'read:deals'],
   },
   {
     id: 'account-research',
@@ -74,15 +85,17 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: true,
     question: 'optional',
     instruction: 'Summarise the account and its pipeline for a salesperson preparing a meeting, citing the records you use.',
+    requiredScopes: ['read:workflows', 'read:accounts', 'read:deals'],
   },
   {
     id: 'contact-summary',
-    purpose: "Summarises a contact: name, title, e-mail and phone, their account and its open deals, and recent activity with them. Reads PII; refused on a contact whose consent is not granted.",
+    purpose: "Summarises a contact: name, title, e-mail and phone, their account (details with read:accounts) and its open deals (with read:deals), and recent activity with them. Reads PII; refused on a contact whose consent is not granted.",
     readsPii: true,
     target: 'contact',
     needsTarget: true,
     question: 'none',
     instruction: 'Summarise the contact and their account for a salesperson, citing the records you use.',
+    requiredScopes: ['read:workflows', 'read:contacts'],
   },
   {
     id: 'follow-up-drafter',
@@ -92,6 +105,7 @@ export const ROSTER: readonly AgentDefinition[] = [
     needsTarget: true,
     question: 'optional',
     instruction: 'Draft a short, friendly follow-up e-mail to the contact about the deal, with a subject line; cite the records you use.',
+    requiredScopes: ['read:workflows', 'read:contacts'],
   },
 ];
 

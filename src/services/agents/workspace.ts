@@ -7,6 +7,7 @@ import { accountLine, accountRecord, dealLine, dealRecord } from './facts';
 import { money, percent, plural, prose, stageName } from './format';
 import type { AgentService } from './index';
 import { agentById } from './roster';
+import { callerHas } from './scopes';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
 import { findAccounts, findDeals, readQuestion, tenantIndustries, type QuestionIntent } from './search';
 import type { ContextRecord, GroundedPrompt } from './types';
@@ -16,6 +17,8 @@ export interface WorkspaceAnswer extends AgentAnswer {
   question: string;
   /** Consented records matching the question. */
   matched: number;
+  /** Record kinds left out because the caller lacks their read scope, as `kind (scope)`. */
+  notSearched: string[];
   /** Matching records consent hid: counted, never read or cited. */
   consentFiltered: number;
   note: string;
@@ -44,9 +47,11 @@ function filtersPhrase(intent: QuestionIntent): string {
 /**
  * Builds workspace-qa's grounded prompt without a model: the question's intent (stages, industries,
  * full-text terms over account name/domain/industry and deal name), the consented accounts and deals
- * matching it, the pipeline overview when it names nothing, and how many matches consent hid.
+ * matching it, the pipeline overview when it names nothing, and how many matches consent hid. Only
+ * the kinds the caller's scopes cover are read (deals and the pipeline need read:deals, accounts
+ * read:accounts); the answer says what was not searched.
  */
-export async function workspacePrompt(ctx: ServiceContext, question: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number }> {
+export async function workspacePrompt(ctx: ServiceContext, question: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
   const agent = agentById('workspace-qa');
   // The agent reads no PII: e-mail addresses and phone numbers in the question are neither searched, echoed nor stored.
   const asked = questionFor(agent, question) as string;
@@ -56,8 +61,11 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
   const sentences: string[] = [];
   let matched = 0;
   let hidden = 0;
+  const canDeals = callerHas(ctx, 'read:deals');
+  const canAccounts = callerHas(ctx, 'read:accounts');
+  const notSearched = [...(canDeals ? [] : ['deals (read:deals)']), ...(canAccounts ? [] : ['accounts (read:accounts)'])];
 
-  if (intent.overview) {
+  if (intent.overview && canDeals) {
     const health = await pipelineHealth(unmetered(ctx), {});
     const top = await findDeals(ctx, { ...intent, stages: [...OPEN_STAGES] }, CONTEXT);
     hidden = health.consentFiltered;
@@ -72,8 +80,8 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
     );
     if (top.items.length > 0) sentences.push(`Largest open deals: ${top.items.slice(0, CITED).map(dealLine).join('; ')}.`);
   } else {
-    const wantDeals = intent.about !== 'accounts';
-    const wantAccounts = intent.about !== 'deals';
+    const wantDeals = intent.about !== 'accounts' && canDeals;
+    const wantAccounts = (intent.about !== 'deals' || !canDeals) && canAccounts;
     if (wantDeals) {
       const found = await findDeals(ctx, intent, CONTEXT);
       matched += found.matched;
@@ -101,7 +109,12 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
       }
     }
     // The question itself is not echoed: the answer is stored with the run, and free text may name people.
-    if (sentences.length === 0) sentences.push('No consented accounts or deals match the question.');
+    if (sentences.length === 0) sentences.push(`No consented ${canDeals && canAccounts ? 'accounts or deals' : canDeals ? 'deals' : 'accounts'} match the question.`);
+  }
+  if (notSearched.length > 0) {
+    const missing = `Not searched: ${prose(notSearched)}: the caller's credentials lack ${notSearched.length === 1 ? 'that scope' : 'those scopes'}.`;
+    sentences.push(missing);
+    facts.push(missing);
   }
   if (hidden > 0) sentences.push(`${plural(hidden, 'matching record')} ${hidden === 1 ? 'is' : 'are'} hidden by consent and ${hidden === 1 ? 'was' : 'were'} not used.`);
   facts.push(`${hidden} matching records are hidden by consent (not shown, not usable).`);
@@ -109,6 +122,7 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
     prompt: { agent: agent.id, instruction: agent.instruction, question: asked, records, facts, draft: sentences.join(' '), substitutions: {} },
     matched,
     consentFiltered: hidden,
+    notSearched,
   };
 }
 
@@ -130,5 +144,5 @@ export async function askWorkspace(ctx: ServiceContext, agents: AgentService, qu
   const agent = agentById('workspace-qa');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, question: text } }, built.prompt, budget);
   record(ctx, answer.citations.length, built.consentFiltered);
-  return { ...answer, question: text, matched: built.matched, consentFiltered: built.consentFiltered, note: consentNote(built.consentFiltered) };
+  return { ...answer, question: text, matched: built.matched, notSearched: built.notSearched, consentFiltered: built.consentFiltered, note: consentNote(built.consentFiltered) };
 }

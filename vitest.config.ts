@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+const faults = process.env.PACT_TEST_FAULTS === '1';
 
 export default defineConfig({
   resolve: {
@@ -9,7 +10,9 @@ export default defineConfig({
     alias: { graphql: require.resolve('graphql') },
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // Fault and fuzz suites (test/faults) run on their own (`npm run test:faults`), not in `npm test`.
+    include: faults ? ['test/faults/**/*.test.ts'] : ['test/**/*.test.ts'],
+    exclude: faults ? ['**/node_modules/**'] : ['test/faults/**', '**/node_modules/**'],
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,

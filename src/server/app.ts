@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServerAdapter } from '@whatwg-node/server';
 import { z } from 'zod';
 import { isPactError } from '../lib/errors';
+import { textProblem } from '../lib/text';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
@@ -51,8 +52,8 @@ const createHandler = (fn: (request: Request) => Promise<Response>) => createSer
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
 const SignIn = z.object({
-  email: z.string().min(1).max(254),
-  password: z.string().min(1).max(1024),
+  email: z.string().min(1).max(254).refine((s) => textProblem(s) === null),
+  password: z.string().min(1).max(1024).refine((s) => textProblem(s) === null),
   /** `token` returns a `pact_sess_` bearer for tools; `browser` (default) sets the console cookie. */
   kind: z.enum(['browser', 'token']).default('browser'),
 });

@@ -166,14 +166,14 @@ function mutateBody(r: Rng, valid: string): { body: string | Uint8Array<ArrayBuf
     case 1:
       return { body: valid.slice(0, r.int(valid.length)), note: 'truncated JSON' };
     case 2:
-      return { body: deep(r, 1000 + r.int(100_000)), note: 'deep nesting' };
+      return { body: deep(r, 1000 + r.int(20_000)), note: 'deep nesting' };
     case 3: {
       const bytes = Buffer.from(valid);
       const at = r.int(bytes.length + 1);
       return { body: new Uint8Array(Buffer.concat([bytes.subarray(0, at), Buffer.from(r.pick(INVALID_UTF8)), bytes.subarray(at)])), note: 'invalid UTF-8' };
     }
     case 4:
-      return { body: `{"x":"${'a'.repeat(r.chance(0.1) ? 3 * 1024 * 1024 : 200 * 1024)}"}`, note: 'oversized' };
+      return { body: `{"x":"${'a'.repeat(r.chance(0.03) ? 3 * 1024 * 1024 : 200 * 1024)}"}`, note: 'oversized' };
     case 5:
       return { body: valid.replace(/"([^"\\]{1,40})"/, `"$1\\ud800"`), note: 'lone surrogate' };
     case 6:
@@ -295,7 +295,8 @@ function oauthRequest(r: Rng, creds: FuzzCredentials): FuzzRequest {
 
 function authRequest(r: Rng, creds: FuzzCredentials): FuzzRequest {
   const path = r.pick(['/auth/sign-in', '/auth/sign-out', '/auth/sign-in/', '/auth/nope']);
-  const valid = `{"email":${jsonString(r.pick(['admin@pact.demo', 'nobody@pact.demo', ...NASTY_STRINGS]))},"password":${jsonString(r.pick(['wrong', ...NASTY_STRINGS]))},"kind":${jsonString(r.pick(['token', 'browser', 'x']))}}`;
+  // Well-formed sign-ins cost a password hash each: a few are enough.
+  const valid = `{"email":${jsonString(r.chance(0.1) ? r.pick(['admin@pact.demo', 'nobody@pact.demo']) : r.pick(NASTY_STRINGS))},"password":${jsonString(r.pick(['wrong', ...NASTY_STRINGS]))},"kind":${jsonString(r.pick(['token', 'browser', 'x']))}}`;
   const { body, note } = mutateBody(r, valid);
   const headers = headersFor(r, creds, r.chance(0.8) ? 'application/json' : r.pick(CONTENT_TYPES));
   return { method: r.chance(0.9) ? 'POST' : r.pick(['GET', 'PUT']), path, headers, body, note: `auth ${note}` };

@@ -49,13 +49,14 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
       calls.set(request, call);
       if (call.principal.trustedDocumentsOnly) {
         const trusted = persistedDocumentOf(params);
+        // `documentId` is ours to read: yoga's parameter check, which runs next, refuses unknown parameters.
+        const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };
+        setParams({ ...rest, query: trusted ?? '' });
         if (trusted === null) {
           await recordCall(services.database, services.audit, call, 'denied', ErrorCode.PersistedOperationsOnly);
           setResult({ errors: [persistedOnly()] });
           return;
         }
-        const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };
-        setParams({ ...rest, query: trusted });
       }
       const key = request.headers.get('idempotency-key');
       if (key !== null) {

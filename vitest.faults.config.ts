@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/faults/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 1,
     testTimeout: 300_000,

@@ -327,7 +327,14 @@ export const securityEvents = pgTable('security_events', {
   userAgent: text('user_agent'),
   tenantHint: text('tenant_hint'),
   detail: jsonb('detail').$type<Record<string, unknown>>(),
-});
+  /** Events of one kind, path and address in one minute share a row: `count` of them, the first's details, `last_at` the latest. */
+  count: integer('count').notNull().default(1),
+  /** The minute the row aggregates (null on rows written before aggregation). */
+  bucket: ts('bucket'),
+  lastAt: ts('last_at'),
+}, (t) => [
+  uniqueIndex('security_events_bucket_idx').on(t.kind, sql`coalesce(${t.path}, '')`, sql`coalesce(${t.ip}, '')`, t.bucket),
+]);
 
 /** Per-call cost in integer micro-cents (1 cent = 1,000,000). */
 export const usageLedger = pgTable(

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isPactError } from '../lib/errors';
 import { RETRY_AFTER_S, maskFailure } from '../lib/faults';
 import { REQUEST_ID_HEADER, currentRequest, runInRequest } from '../lib/request-context';
+import { textProblem } from '../lib/text';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
@@ -73,8 +74,8 @@ async function rpcIdOf(request: Request): Promise<string | number | null> {
 }
 
 const SignIn = z.object({
-  email: z.string().min(1).max(254),
-  password: z.string().min(1).max(1024),
+  email: z.string().min(1).max(254).refine((s) => textProblem(s) === null),
+  password: z.string().min(1).max(1024).refine((s) => textProblem(s) === null),
   /** `token` returns a `pact_sess_` bearer for tools; `browser` (default) sets the console cookie. */
   kind: z.enum(['browser', 'token']).default('browser'),
 });

@@ -77,7 +77,7 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     plugins: [
       useAuthentication(services, options.audiences),
       ...useHardening({ production: options.production ?? false, ...options.hardening }),
-      useGuarantees(),
+      useGuarantees(services),
     ],
   });
 }

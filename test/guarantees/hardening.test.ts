@@ -75,3 +75,13 @@ describe('GraphQL hardening (production)', () => {
     }
   });
 });
+
+describe('a query with over 100 validation errors', () => {
+  it('is refused with QUERY_TOO_COMPLEX (HTTP 400) and the first errors, not "Validation aborted."', async () => {
+    const res = await pact.gql(`{ ${'nope '.repeat(700)} }`, {}, { token: key, headers: json });
+    expect(res.status).toBe(400);
+    expect(codes(res)[0]).toBe('QUERY_TOO_COMPLEX');
+    expect(res.body.errors).toHaveLength(6);
+    expect(JSON.stringify(res.body)).not.toMatch(/Validation aborted/);
+  });
+});

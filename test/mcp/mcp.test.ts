@@ -161,7 +161,7 @@ describe('MCP credentials', () => {
     expect((await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${key}` })).status).toBe(200);
     const [row] = await pact.sql<{ id: string }>(sql`select id from api_keys where prefix = ${key.slice(0, 14)}`);
     await pact.gql('mutation($id: ID!) { revokeApiKey(id: $id) { id } }', { id: row?.id }, { token: admin });
-    const events = async () => (await pact.sql<{ n: number }>(sql`select count(*)::int as n from security_events where path = 'mcp'`))[0]?.n ?? 0;
+    const events = async () => (await pact.sql<{ n: number }>(sql`select coalesce(sum(count), 0)::int as n from security_events where path = 'mcp'`))[0]?.n ?? 0;
     const before = await events();
     const revoked = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: `Bearer ${key}` });
     expect(revoked.status).toBe(401);

@@ -9,6 +9,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { maskFailure } from '../../lib/faults';
 import type { Logger } from '../../lib/logger';
 import { currentRequest, noteFailure } from '../../lib/request-context';
+import { findBadText } from '../../lib/text';
 
 /** express-rate-limit overrides for every OAuth endpoint (per instance, per client address); `false` turns them off. */
 export type OAuthRateLimit = { windowMs?: number; max?: number } | false;
@@ -40,6 +41,16 @@ const basicClientAuth: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+const invalidRequest = (description: string) => ({ error: 'invalid_request', error_description: description });
+
+/** Parameters that are not storable text (a lone surrogate, U+0000) or nest absurdly deep: refused before any look-up. */
+const refuseBadText: RequestHandler = (req, res, next) => {
+  const found = findBadText(req.query) ?? findBadText(req.body);
+  if (!found) return next();
+  res.status(400).json(invalidRequest(`Parameter ${found.path} ${found.problem}.`));
+};
+
 
 /**
  * The provider with every unexpected (non-OAuth) rejection remembered for the request: the SDK's
@@ -99,7 +110,8 @@ const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
   if (res.headersSent) return next(error);
   const status = (error as { status?: unknown; statusCode?: unknown }).status ?? (error as { statusCode?: unknown }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    res.status(status).json({ error: 'invalid_request', error_description: 'The request could not be read.' });
+    const description = status === 413 ? 'Request body too large.' : status === 415 ? 'Unsupported content type or charset.' : 'Malformed request body.';
+    res.status(status).json(invalidRequest(description));
     return;
   }
   noteFailure(error);
@@ -122,11 +134,14 @@ export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLim
   const limit = (defaults: { windowMs: number; max: number }) => (rateLimit === false ? false : { ...defaults, ...rateLimit });
   const form = express.urlencoded({ extended: false });
   app.use(maskServerErrors(logger));
-  app.use('/oauth/authorize', authorizationHandler({ provider, rateLimit: limit({ windowMs: 15 * 60_000, max: 100 }) }));
-  app.use('/oauth/token', form, basicClientAuth, tokenHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
-  app.use('/oauth/revoke', form, basicClientAuth, revocationHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
+  // The SDK's handlers parse their own bodies; parsing first (the same parsers) lets refuseBadText see them.
+  app.use('/oauth/authorize', form, refuseBadText, authorizationHandler({ provider, rateLimit: limit({ windowMs: 15 * 60_000, max: 100 }) }));
+  app.use('/oauth/token', form, basicClientAuth, refuseBadText, tokenHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
+  app.use('/oauth/revoke', form, basicClientAuth, refuseBadText, revocationHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
   app.use(
     '/oauth/register',
+    express.json(),
+    refuseBadText,
     clientRegistrationHandler({ clientsStore: provider.clientsStore, rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
   );
   app.use((_req, res) => {

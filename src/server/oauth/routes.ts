@@ -1,4 +1,5 @@
 import { isPactError } from '../../lib/errors';
+import { textProblem } from '../../lib/text';
 import type { SessionUser } from '../../services/auth/authenticator';
 import { ROLE_SCOPES } from '../../services/auth/scopes';
 import type { Services } from '../../services/index';
@@ -26,6 +27,12 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}) 
   new Response(body, { status, headers: { ...pageHeaders(), ...headers } });
 
 const seeOther = (location: string, headers: Record<string, string> = {}) => new Response(null, { status: 303, headers: { location, ...headers } });
+
+/** The `request` query parameter; text no request id can be (a lone surrogate, U+0000) reads as none. */
+const requestParam = (request: Request): string => {
+  const id = new URL(request.url).searchParams.get('request') ?? '';
+  return textProblem(id) ? '' : id;
+};
 
 const expired = () =>
   html(messagePage('Link expired', 'This sign-in request has expired or was already used. Start again from the app you are connecting.'), 400);
@@ -91,7 +98,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
   const form = async (request: Request): Promise<Map<string, string>> => {
     const fields = new Map<string, string>();
     try {
-      for (const [k, v] of await request.formData()) if (typeof v === 'string') fields.set(k, v);
+      for (const [k, v] of await request.formData()) if (typeof v === 'string' && !textProblem(k) && !textProblem(v)) fields.set(k, v);
     } catch {
       // An unparseable body has no fields; the caller answers as for a missing request.
     }
@@ -100,7 +107,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
 
   const signIn = async (request: Request): Promise<Response> => {
     if (request.method === 'GET') {
-      const id = new URL(request.url).searchParams.get('request') ?? '';
+      const id = requestParam(request);
       const pending = await grants.request(id);
       if (!pending) return expired();
       return html(signInPage({ requestId: id, clientName: await clientName(pending.clientId) }));
@@ -138,7 +145,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
 
   const consent = async (request: Request): Promise<Response> => {
     if (request.method === 'GET') {
-      const id = new URL(request.url).searchParams.get('request') ?? '';
+      const id = requestParam(request);
       const pending = await grants.request(id);
       if (!pending) return expired();
       const session = await sessionOf(request);

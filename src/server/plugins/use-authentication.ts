@@ -1,5 +1,5 @@
 import type { GraphQLParams, Plugin } from 'graphql-yoga';
-import { persistedHashOf, persistedOperations } from '../../graphql/persisted';
+import { PERSISTED_REQUEST_SHAPES, persistedDocumentOf } from '../../graphql/persisted';
 import { PactError, isPactError, ErrorCode, unauthenticated } from '../../lib/errors';
 import { newCall, outcomeOf, type Call } from '../../services/audit/call';
 import { checkIdempotencyKey } from '../../services/audit/idempotency';
@@ -23,23 +23,8 @@ export function callOfContext(context: unknown): Call | undefined {
   return ctx?.call ?? (ctx?.request ? calls.get(ctx.request) : undefined);
 }
 
-/**
- * The persisted document a request names — by `documentId` / `extensions.persistedQuery.sha256Hash`
- * (a manifest hash) or by sending a persisted operation's exact text — or null when it names none.
- */
-function trustedDocument(params: GraphQLParams): string | null {
-  const manifest = persistedOperations();
-  const persisted = params.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined;
-  const documentId = (params as { documentId?: unknown }).documentId;
-  const id = typeof documentId === 'string' ? documentId : typeof persisted?.sha256Hash === 'string' ? persisted.sha256Hash : null;
-  if (id !== null) return manifest[id] ?? manifest[`sha256:${id}`] ?? null;
-  if (typeof params.query !== 'string') return null;
-  const hash = persistedHashOf(params.query);
-  return hash ? (manifest[hash] ?? null) : null;
-}
-
 const persistedOnly = () =>
-  new PactError(ErrorCode.PersistedOperationsOnly, 'This API key may run only persisted operations (schema/persisted-operations.json): send `documentId`.', {
+  new PactError(ErrorCode.PersistedOperationsOnly, `This API key may run only persisted operations (schema/persisted-operations.json): send ${PERSISTED_REQUEST_SHAPES}.`, {
     http: { status: 400 },
   });
 
@@ -80,13 +65,15 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
       }
       calls.set(request, call);
       if (call.principal.trustedDocumentsOnly) {
-        const trusted = trustedDocument(params);
+        const trusted = persistedDocumentOf(params);
+        // `documentId` is ours to read: yoga's parameter check, which runs next, refuses unknown parameters.
+        const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };
+        setParams({ ...rest, query: trusted ?? '' });
         if (trusted === null) {
           await recordCall(services.database, services.audit, call, 'denied', ErrorCode.PersistedOperationsOnly);
           setResult({ errors: [persistedOnly()] });
           return;
         }
-        setParams({ ...params, query: trusted });
       }
       const key = request.headers.get('idempotency-key');
       if (key !== null) {

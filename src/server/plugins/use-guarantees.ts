@@ -1,12 +1,15 @@
-import { print, type ExecutionResult } from 'graphql';
+import { Kind, print, visit, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../../graphql/context';
 import { describeOperation } from '../../graphql/operation';
-import { ErrorCode, type PactError, isPactError } from '../../lib/errors';
+import { ErrorCode, PactError, isPactError } from '../../lib/errors';
+import { findBadText, textProblem } from '../../lib/text';
 import { findReplay, requestHash, storeResponse } from '../../services/audit/idempotency';
 import { outcomeOf, toCents, toMicrocents, type AuditOutcome } from '../../services/audit/call';
 import { recordCall } from '../../services/audit/record';
+import type { Services } from '../../services/index';
 import { admit } from '../../services/limits/policy';
+import { callOfContext } from './use-authentication';
 
 /** Unwinds the call's transaction while keeping the result to answer with. */
 class Unwind extends Error {
@@ -37,6 +40,27 @@ const withCost = (result: ExecutionResult, microcents: number, extra: Record<str
 const errorResult = (error: PactError): ExecutionResult => ({ errors: [error], data: null });
 
 /**
+ * Arguments that are not storable text (a lone surrogate, U+0000) or are nested absurdly deep, in
+ * the variables or in the document's string literals: refused as BAD_USER_INPUT (HTTP 400).
+ */
+function badArguments(document: DocumentNode, variables: unknown): PactError | null {
+  let found = findBadText(variables);
+  if (!found) {
+    visit(document, {
+      [Kind.STRING](node) {
+        const problem = found ? null : textProblem(node.value);
+        if (problem) found = { path: 'a string literal', problem };
+      },
+    });
+  }
+  if (!found) return null;
+  const { path, problem } = found as { path: string; problem: string };
+  return new PactError(ErrorCode.BadUserInput, `Argument ${path} ${problem}.`, { http: { status: 400 } });
+}
+
+type ResultLike = { errors?: readonly unknown[] };
+
+/**
  * The guarantees around every execution, on every path (HTTP, MCP, UI): the tenant and operation
  * rate limits; one transaction bound to the caller's tenant under the application role; mutation
  * idempotency; and, in that same transaction, the call's audit row and its ledger charge (the
@@ -44,8 +68,17 @@ const errorResult = (error: PactError): ExecutionResult => ({ errors: [error], d
  * that reports any error is rolled back whole, answered with `data: null`, and audited after the
  * rollback. Every result carries `extensions.cost_cents`.
  */
-export function useGuarantees(): Plugin<GraphQLContext> {
+export function useGuarantees(services: Services): Plugin<GraphQLContext> {
   return {
+    // A request that never reached execution (parse or validation failure, bad header) still counts
+    // against its tenant's rate limit; once over, it is answered 429 RATE_LIMITED (and audited so).
+    async onExecutionResult({ request, result, setResult }) {
+      const call = callOfContext({ request });
+      if (!call || call.audited || call.limitsAdmitted || Array.isArray(result)) return;
+      if (!((result as ResultLike).errors?.length ?? 0)) return;
+      const limited = await admit(services.limiter, services.limits, call.principal.tenantId, []);
+      if (limited) setResult({ errors: [limited] });
+    },
     onExecute({ executeFn, setExecuteFn }) {
       setExecuteFn(async (args) => {
         const ctx = args.contextValue as GraphQLContext;
@@ -62,6 +95,11 @@ export function useGuarantees(): Plugin<GraphQLContext> {
         if (limited) {
           await recordCall(database, audit, call, 'rate_limited', ErrorCode.RateLimited);
           return withCost(errorResult(limited), 0);
+        }
+        const bad = badArguments(args.document, call.args);
+        if (bad) {
+          await recordCall(database, audit, call, 'error', ErrorCode.BadUserInput);
+          return withCost(errorResult(bad), 0);
         }
 
         const idempotency = isMutation && call.idempotencyKey ? { key: call.idempotencyKey, hash: requestHash(print(args.document), call.args) } : null;

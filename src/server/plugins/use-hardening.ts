@@ -4,7 +4,7 @@ import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { type GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ErrorCode, PactError, type ErrorCode as Code } from '../../lib/errors';
 import { callOfContext } from './use-authentication';
@@ -63,12 +63,14 @@ export function useHardening(options: HardeningOptions): Plugin[] {
       if (options.production && call?.principal.kind !== 'user') addValidationRule(NoSchemaIntrospectionCustomRule);
       return ({ result, setResult }) => {
         if (result.length === 0) return;
-        const others = result.filter((e) => !introspection(e)).map((e) => stable(e) as GraphQLError);
-        setResult(others.length < result.length ? [introspectionError(), ...others] : others);
+        const others = result.filter((e) => !introspection(e) && !aborted(e)).map((e) => stable(e) as GraphQLError);
+        if (result.some(aborted)) setResult([tooManyErrors(), ...others.slice(0, SHOWN_ERRORS)]);
+        else setResult(others.length < result.length ? [introspectionError(), ...others] : others);
       };
     },
   };
   const plugins: Plugin[] = [
+    malformedParams,
     maxTokensPlugin({ ...common, n: limits.maxTokens, errorMessage: message(ErrorCode.TooManyTokens) }) as Plugin,
     maxDepthPlugin({ ...common, n: limits.maxDepth, flattenFragments: true, errorMessage: message(ErrorCode.QueryTooDeep) }) as Plugin,
     maxAliasesPlugin({ ...common, n: limits.maxAliases, errorMessage: message(ErrorCode.TooManyAliases) }) as Plugin,
@@ -79,6 +81,33 @@ export function useHardening(options: HardeningOptions): Plugin[] {
   if (options.production) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
   return plugins;
 }
+
+/**
+ * `variables` / `extensions` that are not JSON in a GET query string or a form body: yoga's parsers
+ * let JSON.parse throw (a masked 500); they are bad requests.
+ */
+const malformedParams: Plugin = {
+  onRequestParse({ requestParser, setRequestParser }) {
+    if (!requestParser) return;
+    setRequestParser(async (request) => {
+      try {
+        return await requestParser(request);
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        throw new GraphQLError('The `variables` or `extensions` parameter is not valid JSON.', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+      }
+    });
+  },
+};
+
+/** graphql-js stops validating after 100 errors and says so in an error of its own. */
+const aborted = (error: { message: string }) => /Validation aborted/.test(error.message);
+/** How many of graphql-js's errors follow the refusal of a query with too many of them. */
+const SHOWN_ERRORS = 5;
+const tooManyErrors = () =>
+  new PactError(ErrorCode.QueryTooComplex, 'Query has too many validation errors (over 100); validation stopped. The first ones follow.', {
+    http: { status: 400 },
+  });
 
 const introspection = (error: { message: string }) => /introspection has been disabled/i.test(error.message);
 const introspectionError = () =>

@@ -4,6 +4,7 @@ import type { Db } from '../../db/client';
 import { auditHeads, auditLog } from '../../db/schema';
 import { deriveKey, hmac, sha256Hex } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
+import { canonicalizable, storable } from '../../lib/text';
 import type { AuditOutcome, Call } from './call';
 
 export const GENESIS = 'genesis';
@@ -37,6 +38,20 @@ const rowCount = (result: unknown): number => (Array.isArray(result) ? result.le
 /** A row's link: sha256(prev_hash | seq | content digest). The database computes the same when appending. */
 const linkHash = (prevHash: string, seq: number, digest: string): string => sha256Hex(`${prevHash}|${seq}|${digest}`);
 
+/**
+ * The RFC 8785 text of a call's arguments. Never throws: arguments canonicalization refuses (lone
+ * surrogates, non-finite numbers, hostile nesting; such calls are refused as bad input but still
+ * audited) are digested in their well-formed form (`canonicalizable`: U+FFFD for a lone surrogate,
+ * null for a non-finite number, "[cut]" past the depth limit). Clean arguments digest as before.
+ */
+function canonicalArgs(args: unknown): string {
+  try {
+    return canonicalize(args ?? {}) ?? 'null';
+  } catch {
+    return canonicalize(canonicalizable(args ?? {})) ?? 'null';
+  }
+}
+
 export interface AuditService {
   /** HMAC (per-tenant key) over the RFC 8785 canonical JSON of a call's arguments. */
   digest(tenantId: string, args: unknown): string;
@@ -58,7 +73,7 @@ export function createAuditService(masterKey: Buffer): AuditService {
     }
     return key;
   };
-  const digest = (tenantId: string, args: unknown) => hmac(keyFor(tenantId), canonicalize(args ?? {}) ?? 'null').toString('hex');
+  const digest = (tenantId: string, args: unknown) => hmac(keyFor(tenantId), canonicalArgs(args)).toString('hex');
 
   return {
     digest,
@@ -69,10 +84,10 @@ export function createAuditService(masterKey: Buffer): AuditService {
         tenantId,
         at: new Date(),
         path: call.path,
-        operation: call.operation.slice(0, 200),
+        operation: storable(call.operation.slice(0, 200)),
         userId: call.principal.userId,
         apiKeyId: call.principal.apiKeyId,
-        client: call.principal.client?.slice(0, 200) ?? null,
+        client: call.principal.client ? storable(call.principal.client.slice(0, 200)) : null,
         argDigest: digest(tenantId, call.args),
         latencyMs: Math.max(0, Math.round(performance.now() - call.startedAt)),
         resultCount: call.metrics.resultCount,

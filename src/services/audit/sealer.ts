@@ -23,7 +23,7 @@ export interface AuditSealer {
    * same tenant. Returns the number of rows this call sealed.
    */
   sealNow(): Promise<number>;
-  /** Stops the background loop and waits for a pass under way. */
+  /** Stops the background loop, waits for a pass under way, then seals what is queued once more (best effort). */
   stop(): Promise<void>;
 }
 
@@ -133,10 +133,12 @@ export function createAuditSealer(options: AuditSealerOptions): AuditSealer {
   return {
     sealNow: () => enqueue(true),
     async stop() {
+      const wasRunning = !stopped;
       stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;
       await chain;
+      if (wasRunning) await enqueue(false).catch(() => {});
     },
   };
 }

@@ -1,33 +1,38 @@
 /**
  * `npm run audit:verify [-- <tenant slug or id>]`
  *
- * Recomputes each tenant's audit hash chain and prints the first broken link, if any. Exits 1 when a
- * chain is broken. Uses DATABASE_URL, else the embedded database in PACT_DATA_DIR (stop the server first).
+ * Checks each tenant's audit log against its signed seals and prints the first break, if any, and
+ * how many rows are not sealed yet (never a failure). Exits 1 when a log does not match its seals.
+ * Uses DATABASE_URL, else the embedded database in PACT_DATA_DIR (stop the server first).
  */
 import { asc } from 'drizzle-orm';
 import { ConfigError, loadConfig } from '../src/config/env';
 import { DataDirLockedError } from '../src/db/data-dir';
 import { tenants } from '../src/db/schema';
-import { verifyAuditChain } from '../src/services/audit/audit-log';
+import { createSealKeys } from '../src/services/audit/seal-format';
+import { verifyAuditChain } from '../src/services/audit/verify';
 import { CommandError, openOffline } from '../src/server/offline';
 
 async function main(): Promise<number> {
   const only = process.argv[2];
   if (only?.startsWith('-')) throw new CommandError('usage: npm run audit:verify [-- <tenant slug or id>]');
-  const { database, close } = await openOffline(loadConfig());
+  const { database, masterKey, close } = await openOffline(loadConfig());
+  const keys = createSealKeys(masterKey);
   try {
     const all = await database.withSystem((tx) => tx.select({ id: tenants.id, slug: tenants.slug }).from(tenants).orderBy(asc(tenants.slug)));
     const chosen = only ? all.filter((t) => t.id === only || t.slug === only) : all;
     if (chosen.length === 0) throw new CommandError(`No tenant '${only}'.`);
     let broken = 0;
     for (const tenant of chosen) {
-      const report = await database.withSystem((tx) => verifyAuditChain(tx, tenant.id));
+      const report = await database.withSystem((tx) => verifyAuditChain(tx, keys, tenant.id));
+      const pending = report.unsealedRows > 0 ? `, ${report.unsealedRows} not sealed yet` : '';
       if (report.ok) {
-        console.log(`✓ ${tenant.slug}: ${report.rows} audit row(s), chain intact`);
+        console.log(`✓ ${tenant.slug}: ${report.sealedRows} sealed audit row(s) in ${report.seals} seal(s), intact${pending}`);
       } else {
         broken += 1;
         const at = report.firstBroken;
-        console.log(`✗ ${tenant.slug}: chain broken at seq ${at?.seq}${at?.id ? ` (row ${at.id})` : ''}: ${at?.reason}`);
+        const where = [at?.sealSeq != null ? `seal ${at.sealSeq}` : 'unsealed rows', at?.rowId ? `row ${at.rowId}` : null].filter(Boolean).join(', ');
+        console.log(`✗ ${tenant.slug}: ${where}: ${at?.reason}${pending}`);
       }
     }
     return broken > 0 ? 1 : 0;

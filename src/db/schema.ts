@@ -268,13 +268,17 @@ export const tenantKeys = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
 );
 
-/** One row per call (GraphQL operation or MCP tool call), hash-chained per tenant; append-only. */
+/**
+ * One row per call (GraphQL operation or MCP tool call); insert-only. `seq` is insertion order (a
+ * global sequence, not a chain position); `row_mac` authenticates the row's content (null only on
+ * rows written before seals existed). The sealer links committed rows into `audit_seals` later.
+ */
 export const auditLog = pgTable(
   'audit_log',
   {
     id: uuid('id').primaryKey(),
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
-    seq: bigint('seq', { mode: 'number' }).notNull(),
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     at: ts('at').notNull().defaultNow(),
     path: callPathEnum('path').notNull(),
     operation: text('operation').notNull(),
@@ -288,20 +292,49 @@ export const auditLog = pgTable(
     outcome: auditOutcomeEnum('outcome').notNull(),
     errorCode: text('error_code'),
     costMicrocents: bigint('cost_microcents', { mode: 'number' }).notNull().default(0),
-    prevHash: text('prev_hash').notNull(),
-    rowHash: text('row_hash').notNull(),
+    rowMac: text('row_mac'),
   },
   (t) => [uniqueIndex('audit_log_tenant_seq_idx').on(t.tenantId, t.seq)],
 );
 
-/** The head of each tenant's audit hash chain; its row lock serialises appends. */
-export const auditHeads = pgTable('audit_heads', {
-  tenantId: uuid('tenant_id')
-    .primaryKey()
-    .references(() => tenants.id, { onDelete: 'cascade' }),
-  seq: bigint('seq', { mode: 'number' }).notNull(),
-  headHash: text('head_hash').notNull(),
+/** Committed audit rows the sealer has not sealed yet (a queue: the app inserts, the sealer deletes). */
+export const auditPending = pgTable('audit_pending', {
+  auditId: uuid('audit_id').primaryKey(),
+  tenantId: uuid('tenant_id').notNull(),
 });
+
+/**
+ * Signed checkpoints of each tenant's audit log: seal `seq` covers `row_count` rows (listed in
+ * `audit_sealed_rows`), `root` hashes their content digests, `hash` links it to the previous seal
+ * and `hmac` signs `hash` under a key derived from the master key. Insert-only.
+ */
+export const auditSeals = pgTable(
+  'audit_seals',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    rowCount: integer('row_count').notNull(),
+    firstRowSeq: bigint('first_row_seq', { mode: 'number' }).notNull(),
+    lastRowSeq: bigint('last_row_seq', { mode: 'number' }).notNull(),
+    root: text('root').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    hmac: text('hmac').notNull(),
+    sealedAt: ts('sealed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.seq] })],
+);
+
+/** Which seal holds each sealed audit row (a row is in at most one). Insert-only. */
+export const auditSealedRows = pgTable(
+  'audit_sealed_rows',
+  {
+    auditId: uuid('audit_id').primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    sealSeq: bigint('seal_seq', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('audit_sealed_rows_seal_idx').on(t.tenantId, t.sealSeq)],
+);
 
 /** Stored results of mutations sent with an `Idempotency-Key`, so a retry is neither applied nor charged twice. */
 export const idempotencyKeys = pgTable(
@@ -366,7 +399,9 @@ export const tenantTables = [
   'audit_log',
   'usage_ledger',
   'consent_counts',
-  'audit_heads',
+  'audit_pending',
+  'audit_seals',
+  'audit_sealed_rows',
   'idempotency_keys',
   'contact_search_tokens',
   'tenant_key_material',

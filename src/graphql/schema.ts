@@ -12,6 +12,7 @@ import './types/tenant-key';
 import './types/viewer';
 import './types/agents';
 import './types/briefing';
+import './types/audit-verification';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

@@ -6,6 +6,8 @@ import type { Logger } from '../lib/logger';
 import { createAgentService, type AgentService } from './agents/index';
 import type { ModelConfig } from './agents/providers/index';
 import { createAuditService, type AuditService } from './audit/audit-log';
+import { createSealKeys } from './audit/seal-format';
+import { createAuditSealer, type AuditSealer } from './audit/sealer';
 import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { createLocalKeyProvider, type KeyProvider } from './keys/key-provider';
 import { createKeyService, type KeyService } from './keys/tenant-keys';
@@ -23,6 +25,8 @@ export interface Services {
   cursors: CursorCodec;
   auth: Authenticator;
   audit: AuditService;
+  /** Seals this instance's and every other instance's committed audit rows in the background. */
+  auditSealer: AuditSealer;
   limiter: WindowStore;
   limits: LimitPolicy;
   /** The AI agents' model provider and run bookkeeping. */
@@ -45,6 +49,8 @@ export interface ServicesOptions {
   limits?: Partial<LimitPolicy>;
   /** The agents' model provider (PACT_MODEL_PROVIDER and its variables); offline when absent. */
   model?: ModelConfig;
+  /** Pause between the audit sealer's background passes (default 1000 ms); 0 runs none (`sealNow` only). */
+  auditSealIntervalMs?: number;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -54,12 +60,19 @@ export function createServices(options: ServicesOptions): Services {
     : createMemoryWindowStore();
   const grants = createGrantService(options.database);
   const audit = createAuditService(options.masterKey);
+  const auditSealer = createAuditSealer({
+    database: options.database,
+    keys: createSealKeys(options.masterKey),
+    logger: options.logger,
+    intervalMs: options.auditSealIntervalMs ?? 1000,
+  });
   return {
     database: options.database,
     keys: createKeyService(provider),
     cursors: createCursorCodec(deriveKey(options.masterKey, 'pact/cursor')),
     auth: createAuthenticator(options.database, grants),
     audit,
+    auditSealer,
     limiter,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     agents: createAgentService({ model: options.model ?? { provider: 'offline' }, digest: audit.digest, logger: options.logger }),
@@ -69,6 +82,9 @@ export function createServices(options: ServicesOptions): Services {
       grants,
       formTokens: createFormTokens(deriveKey(options.masterKey, 'pact/oauth-form')),
     },
-    close: () => limiter.close(),
+    close: async () => {
+      await auditSealer.stop();
+      await limiter.close();
+    },
   };
 }

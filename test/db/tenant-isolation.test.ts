@@ -92,8 +92,8 @@ describe('row-level security', () => {
   it('the audit log and usage ledger are append-only, even for the owner role', async () => {
     const { demoTenantId } = pact.seed;
     await pact.database.withTenant(demoTenantId, async (tx) => {
-      await tx.execute(sql`insert into audit_log (id, tenant_id, seq, path, operation, arg_digest, latency_ms, outcome, prev_hash, row_hash)
-        values (gen_random_uuid(), ${demoTenantId}, 1, 'graphql', 'probe', 'x', 1, 'ok', 'genesis', 'h')`);
+      await tx.execute(sql`insert into audit_log (id, tenant_id, path, operation, arg_digest, latency_ms, outcome)
+        values (gen_random_uuid(), ${demoTenantId}, 'graphql', 'probe', 'x', 1, 'ok')`);
       await tx.execute(sql`insert into usage_ledger (tenant_id, path, operation, cost_microcents) values (${demoTenantId}, 'graphql', 'probe', 1)`);
     });
     for (const run of [

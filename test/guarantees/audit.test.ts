@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditChain } from '../../src/services/audit/audit-log';
 import { startTestPact, type TestPact } from '../helpers/pact';
 
 let pact: TestPact;
@@ -16,6 +15,7 @@ beforeAll(async () => {
 afterAll(() => pact.close());
 
 interface AuditRow extends Record<string, unknown> {
+  id: string;
   seq: number;
   path: string;
   operation: string;
@@ -162,36 +162,41 @@ describe('ledger', () => {
   });
 });
 
-describe('hash chain', () => {
-  it('verifies, and reports the first broken link after the log is edited behind the application', async () => {
-    const tenantId = pact.seed.demoTenantId;
-    const verify = () => pact.database.withSystem((tx) => verifyAuditChain(tx, tenantId));
-    const good = await verify();
-    expect(good.ok).toBe(true);
-    expect(good.rows).toBe((await auditRows()).length);
-    const rows = await auditRows();
-    const victim = rows[Math.floor(rows.length / 2)] as AuditRow;
-    await pact.database.withSystem(async (tx) => {
+describe('seals', () => {
+  const verify = (tenantId: string) => pact.database.withSystem((tx) => pact.services.audit.verify(tx, tenantId));
+  const behindTheApp = (statements: ReturnType<typeof sql>[]) =>
+    pact.database.withSystem(async (tx) => {
       await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
-      await tx.execute(sql`update audit_log set outcome = 'ok', error_code = null where tenant_id = ${tenantId} and seq = ${victim.seq}`);
-      await tx.execute(sql`update audit_log set cost_microcents = cost_microcents + 1 where tenant_id = ${tenantId} and seq = ${victim.seq}`);
+      for (const statement of statements) await tx.execute(statement);
       await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
     });
-    const bad = await verify();
+
+  it('verifies, and names the first edited row after the log is edited behind the application', async () => {
+    const tenantId = pact.seed.demoTenantId;
+    await pact.services.auditSealer.sealNow();
+    const good = await verify(tenantId);
+    expect(good).toMatchObject({ ok: true, unsealedRows: 0, firstBroken: null });
+    expect(good.sealedRows).toBe((await auditRows()).length);
+    const rows = await auditRows();
+    const victim = rows[Math.floor(rows.length / 2)] as AuditRow;
+    await behindTheApp([
+      sql`update audit_log set outcome = 'ok', error_code = null where id = ${victim.id}`,
+      sql`update audit_log set cost_microcents = cost_microcents + 1 where id = ${victim.id}`,
+    ]);
+    const bad = await verify(tenantId);
     expect(bad.ok).toBe(false);
-    expect(bad.firstBroken).toMatchObject({ seq: victim.seq, reason: 'row content does not match its hash' });
+    expect(bad.firstBroken).toMatchObject({ rowId: victim.id, rowSeq: victim.seq, reason: 'row content does not match its MAC' });
   });
 
   it('reports a deleted row', async () => {
     const tenantId = pact.seed.secondTenantId;
     const globex = await pact.mintKey(await pact.signIn('owner@globex.demo'), ['read:accounts']);
     for (let i = 0; i < 4; i += 1) await pact.gql('{ accounts(first: 1) { returned } }', {}, { token: globex });
-    await pact.database.withSystem(async (tx) => {
-      await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
-      await tx.execute(sql`delete from audit_log where tenant_id = ${tenantId} and seq = 2`);
-      await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
-    });
-    const report = await pact.database.withSystem((tx) => verifyAuditChain(tx, tenantId));
-    expect(report.firstBroken).toMatchObject({ seq: 2, reason: 'row 2 is missing (next is 3)' });
+    await pact.services.auditSealer.sealNow();
+    const [victim] = await pact.sql<{ id: string }>(sql`select id from audit_log where tenant_id = ${tenantId} order by seq offset 1 limit 1`);
+    await behindTheApp([sql`delete from audit_log where id = ${victim?.id}`]);
+    const report = await verify(tenantId);
+    expect(report.ok).toBe(false);
+    expect(report.firstBroken).toMatchObject({ rowId: victim?.id, rowSeq: null, reason: 'a sealed row is missing' });
   });
 });

@@ -168,7 +168,7 @@ describe('start', () => {
     }
   }, 300_000);
 
-  it('`npm run audit:verify` confirms every chain, and names the first broken link after tampering', async () => {
+  it('`npm run audit:verify` confirms every seal, and names the first broken row after tampering', async () => {
     const run = () =>
       new Promise<{ code: number | null; out: string }>((resolveRun) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/verify-audit.ts'], {
@@ -181,19 +181,20 @@ describe('start', () => {
         child.on('exit', (code) => resolveRun({ code, out }));
       });
     const good = await run();
-    expect(good.out).toMatch(/✓ demo: \d+ audit row\(s\), chain intact/);
+    expect(good.out).toMatch(/✓ demo: [1-9]\d* sealed audit row\(s\) in \d+ seal\(s\), intact\n/);
     expect(good.code).toBe(0);
     const { openDatabase } = await import('../../src/db/client');
     const { sql } = await import('drizzle-orm');
     const db = await openDatabase(pg?.url ? { url: pg.url } : { dataDir: join(dir, 'pgdata') });
     await db.withSystem(async (tx) => {
       await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);
-      await tx.execute(sql`update audit_log set latency_ms = latency_ms + 1 where seq = 1`);
+      await tx.execute(sql`update audit_log set latency_ms = latency_ms + 1
+        where id = (select a.id from audit_log a join tenants t on t.id = a.tenant_id where t.slug = 'demo' order by a.seq limit 1)`);
       await tx.execute(sql`alter table audit_log enable trigger audit_log_append_only`);
     });
     await db.close();
     const bad = await run();
-    expect(bad.out).toMatch(/✗ demo: chain broken at seq 1 \(row [0-9a-f-]+\): row content does not match its hash/);
+    expect(bad.out).toMatch(/✗ demo: seal 1, row [0-9a-f-]+: row content does not match its MAC/);
     expect(bad.code).toBe(1);
   }, 180_000);
 

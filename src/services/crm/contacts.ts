@@ -1,13 +1,13 @@
-import { and, asc, count, eq, gt, ilike, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { accounts, contactSearchTokens, contacts, users } from '../../db/schema';
+import { accounts, contactSearchTokens, contactTitleTokens, contacts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput, isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { piiSearchWords, searchWords } from '../keys/search-words';
-import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { afterId, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseEmail, normalisePhone, optionalText, requiredText } from './validate';
 
 /** The personal data of a contact; stored only sealed under the tenant's data key. */
@@ -83,7 +83,31 @@ const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
       .having(sql`count(*) = ${tokens.length}`),
   );
 
-async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean }> {
+/**
+ * Ids of the tenant's contacts whose title holds every word of `search` (words as the database's
+ * `pact_title_words` splits them: lowercase, split on spaces and punctuation), from
+ * `contact_title_tokens`; with `hidden`, only those whose consent flag is that. Only text and boolean
+ * equality (leakproof) touch the table, so the primary key serves it under forced RLS.
+ */
+const titleMatch = (ctx: ServiceContext, search: string, hidden?: boolean): SQL => {
+  const first = sql`(select (pact_title_words(${search}::text))[1])`;
+  const rest = sql`(select (pact_title_words(${search}::text))[2:])`;
+  return sql`select t1.contact_id from ${contactTitleTokens} t1
+    where t1.tenant_id = ${ctx.principal.tenantId} and t1.token = ${first}${hidden === undefined ? sql`` : sql` and t1.hidden = ${hidden}`}
+      and (cardinality(${rest}) = 0 or not exists (
+        select 1 from unnest(${rest}) as w(token)
+        where not exists (select 1 from ${contactTitleTokens} t2
+          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.hidden = t1.hidden and t2.contact_id = t1.contact_id)))`;
+};
+
+interface ContactWhere {
+  /** Every filter but the title search. */
+  where: SQL | undefined;
+  search: string | undefined;
+  filtered: boolean;
+}
+
+async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<ContactWhere> {
   const search = searchText(filter.search);
   const accountId = optionalId(filter.accountId, 'accountId');
   const ownerId = optionalId(filter.ownerId, 'ownerId');
@@ -98,13 +122,22 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ 
   }
   const where = and(
     eq(contacts.tenantId, ctx.principal.tenantId),
-    search ? ilike(contacts.title, likePattern(search)) : undefined,
     index ? eq(contacts.emailIndex, index) : undefined,
     tokens ? havingAllTokens(ctx, tokens) : undefined,
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
-  return { where, filtered: Boolean(search || index || tokens || accountId || ownerId) };
+  return { where, search, filtered: Boolean(search || index || tokens || accountId || ownerId) };
+}
+
+/** Hidden matches of a filtered list; a title search alone is counted on its token range. */
+async function hiddenMatches(ctx: ServiceContext, { where, search, filtered }: ContactWhere, onlySearch: boolean): Promise<number> {
+  if (search && onlySearch) {
+    const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx, search, true)}) as m`);
+    return row?.n ?? 0;
+  }
+  const bySearch = search ? sql`${contacts.id} in (${titleMatch(ctx, search, true)})` : undefined;
+  return consentHiddenCount(ctx, LIST, contacts, and(where, bySearch), filtered);
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -117,12 +150,21 @@ const selectVisible = (ctx: ServiceContext) =>
 export async function listContacts(ctx: ServiceContext, filter: ContactFilter, page: PageArgs): Promise<ListResult<ContactRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const { where, filtered } = await filterSql(ctx, filter);
+  const matched = await filterSql(ctx, filter);
+  const { where, search } = matched;
   const rows = await selectVisible(ctx)
-    .where(and(where, consentVisible(contacts), after ? gt(contacts.id, after) : undefined))
+    .where(
+      and(
+        where,
+        search ? sql`${contacts.id} in (${titleMatch(ctx, search, false)})` : undefined,
+        consentVisible(contacts),
+        after ? gt(contacts.id, after) : undefined,
+      ),
+    )
     .orderBy(asc(contacts.id))
     .limit(size + 1);
-  const hidden = await consentHiddenCount(ctx, LIST, contacts, where, filtered);
+  const onlySearch = !filter.email && !filter.piiSearch?.trim() && !filter.accountId && !filter.ownerId;
+  const hidden = await hiddenMatches(ctx, matched, onlySearch);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 

@@ -282,9 +282,9 @@ export async function runThroughput(cfg: BenchConfig = benchConfig()): Promise<T
 
     console.log('\n  Database work per request (200 sequential requests, each answer checked, to a fresh server behind a statement-counting proxy; pg_stat_user_tables deltas)');
     const perReq: Record<PathKind, PerRequest> = {
-      mcp: await measurePerRequest(db.sql, 'mcp', options, calls.mcp, 200, hidden),
-      graphql: await measurePerRequest(db.sql, 'graphql', options, calls.graphql, 200, hidden),
-      bare: await measurePerRequest(db.sql, 'bare', options, calls.bare, 200, hidden),
+      mcp: await measurePerRequest(db.sql, 'mcp', options, calls.mcp, cfg.perRequestSamples, hidden),
+      graphql: await measurePerRequest(db.sql, 'graphql', options, calls.graphql, cfg.perRequestSamples, hidden),
+      bare: await measurePerRequest(db.sql, 'bare', options, calls.bare, cfg.perRequestSamples, hidden),
     };
     printPerRequest(perReq);
 

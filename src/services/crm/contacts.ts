@@ -89,11 +89,11 @@ const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
  * `contact_title_tokens`; with `hidden`, only those whose consent flag is that. Only text and boolean
  * equality (leakproof) touch the table, so the primary key serves it under forced RLS.
  */
-const titleMatch = (ctx: ServiceContext, search: string, hidden?: boolean): SQL => {
+export const titleMatch = (tenantId: string, search: string, hidden?: boolean): SQL => {
   const first = sql`(select (pact_title_words(${search}::text))[1])`;
   const rest = sql`(select (pact_title_words(${search}::text))[2:])`;
   return sql`select t1.contact_id from ${contactTitleTokens} t1
-    where t1.tenant_id = ${ctx.principal.tenantId} and t1.token = ${first}${hidden === undefined ? sql`` : sql` and t1.hidden = ${hidden}`}
+    where t1.tenant_id = ${tenantId} and t1.token = ${first}${hidden === undefined ? sql`` : sql` and t1.hidden = ${hidden}`}
       and (cardinality(${rest}) = 0 or not exists (
         select 1 from unnest(${rest}) as w(token)
         where not exists (select 1 from ${contactTitleTokens} t2
@@ -133,10 +133,10 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<Co
 /** Hidden matches of a filtered list; a title search alone is counted on its token range. */
 async function hiddenMatches(ctx: ServiceContext, { where, search, filtered }: ContactWhere, onlySearch: boolean): Promise<number> {
   if (search && onlySearch) {
-    const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx, search, true)}) as m`);
+    const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx.principal.tenantId, search, true)}) as m`);
     return row?.n ?? 0;
   }
-  const bySearch = search ? sql`${contacts.id} in (${titleMatch(ctx, search, true)})` : undefined;
+  const bySearch = search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, true)})` : undefined;
   return consentHiddenCount(ctx, LIST, contacts, and(where, bySearch), filtered);
 }
 
@@ -156,7 +156,7 @@ export async function listContacts(ctx: ServiceContext, filter: ContactFilter, p
     .where(
       and(
         where,
-        search ? sql`${contacts.id} in (${titleMatch(ctx, search, false)})` : undefined,
+        search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, false)})` : undefined,
         consentVisible(contacts),
         after ? gt(contacts.id, after) : undefined,
       ),

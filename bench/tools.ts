@@ -126,16 +126,16 @@ export async function runTools(cfg: BenchConfig = benchConfig()): Promise<ToolsS
       step(`${c.tool} ${JSON.stringify(c.args)}: MCP = /graphql (consent_filtered ${int(Number(value.consent_filtered))}${items ? `, ${items.length} items = bare` : ''}); status 200 on all three`);
       const rounds = {} as Record<Path, LoadRound>;
       for (const path of PATHS) {
-        const r = await loadRound(serverOf[path], calls[path], cfg.connections, cfg.warmupSeconds, cfg.durationSeconds);
+        let firstFailure: string | null = null;
+        const ok = calls[path].okBody;
+        const watched = { ...calls[path], okBody: (b: string) => (ok?.(b) ?? true) || ((firstFailure ??= b.slice(0, 400)), false) };
+        const r = await loadRound(serverOf[path], watched, cfg.connections, cfg.warmupSeconds, cfg.durationSeconds);
         rounds[path] = r;
         failures += failuresOf(r);
         step(
           `  ${path.padEnd(7)}: ${int(r.rps)} req/s, p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)}, ${int(r.cpuPerRequestUs)} µs CPU/call; failed: ${r.non2xx} non-2xx, ${r.errorBodies} error bodies, ${r.errors + r.timeouts} socket errors/timeouts`,
         );
-        if (failuresOf(r) > 0) {
-          const after = await timedCall(serverOf[path], calls[path]);
-          step(`    the next answer: ${after.status} ${after.body.slice(0, 400)}`);
-        }
+        if (failuresOf(r) > 0) step(`    first failed answer under load: ${firstFailure ?? '(no body: a socket error or timeout)'}`);
       }
       results.push({ tool: c.tool, rounds });
     }

@@ -105,6 +105,8 @@ interface ContactWhere {
   where: SQL | undefined;
   search: string | undefined;
   filtered: boolean;
+  /** The title search is the only filter. */
+  onlySearch: boolean;
 }
 
 async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<ContactWhere> {
@@ -127,11 +129,12 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<Co
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
-  return { where, search, filtered: Boolean(search || index || tokens || accountId || ownerId) };
+  const others = Boolean(index || tokens || accountId || ownerId);
+  return { where, search, filtered: Boolean(search) || others, onlySearch: Boolean(search) && !others };
 }
 
 /** Hidden matches of a filtered list; a title search alone is counted on its token range. */
-async function hiddenMatches(ctx: ServiceContext, { where, search, filtered }: ContactWhere, onlySearch: boolean): Promise<number> {
+async function hiddenMatches(ctx: ServiceContext, { where, search, filtered, onlySearch }: ContactWhere): Promise<number> {
   if (search && onlySearch) {
     const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx.principal.tenantId, search, true)}) as m`);
     return row?.n ?? 0;
@@ -163,8 +166,7 @@ export async function listContacts(ctx: ServiceContext, filter: ContactFilter, p
     )
     .orderBy(asc(contacts.id))
     .limit(size + 1);
-  const onlySearch = !filter.email && !filter.piiSearch?.trim() && !filter.accountId && !filter.ownerId;
-  const hidden = await hiddenMatches(ctx, matched, onlySearch);
+  const hidden = await hiddenMatches(ctx, matched);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 

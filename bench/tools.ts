@@ -166,7 +166,7 @@ export async function runTools(cfg: BenchConfig = benchConfig()): Promise<ToolsS
           return [
             r.tool,
             `${ratio(mcp.rps / b.rps)} ${verdict(mcp.rps / b.rps >= TARGET_MCP_BARE)}${mcp.rps / b.rps >= MILESTONE_MCP_BARE ? '' : ' (milestone missed)'}`,
-            `${ratio(mcp.rps / graphql.rps)} ${verdict(mcp.rps / graphql.rps >= TARGET_MCP_GRAPHQL)}`,
+            Number.isNaN(graphql.rps) ? 'not loaded' : `${ratio(mcp.rps / graphql.rps)} ${verdict(mcp.rps / graphql.rps >= TARGET_MCP_GRAPHQL)}`,
             ratio(graphql.rps / b.rps),
             `${ms(mcp.p99, 0)} ${verdict(mcp.p99 < TARGET_P99_MS)}`,
             `${int(mcp.cpuPerRequestUs)} µs ${verdict(mcp.cpuPerRequestUs <= TARGET_CPU_US)}`,

@@ -30,6 +30,8 @@ import { startServer } from './lib/servers';
 
 /** PERFORMANCE.md target 3: p50 at 50% hidden ≤ 1.2× p50 at 0% hidden. */
 export const TARGET_CONSENT_RATIO = 1.2;
+/** Item 6: a filtered page with its exact hidden count under 50 ms p50 at 1,000,000 contacts. */
+export const TARGET_FILTERED_P50_MS = 50;
 
 export interface ConsentState {
   label: string;
@@ -43,7 +45,7 @@ export interface ConsentState {
   /** The control tenant's statements alone, measured interleaved with `sql`. */
   controlSql: LatencySample;
   /** The filtered variant (`filter: { search: "CEO" }`), when measured in this state. */
-  filtered: { matching: number; consentFiltered: number; latency: LatencySample; countPlanTime: string } | null;
+  filtered: { matching: number; consentFiltered: number; latency: LatencySample; countPlanTime: string; pagePlanTime: string; sql: LatencySample } | null;
   planTime: string;
   access: string[];
 }
@@ -162,11 +164,15 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
       if (withFiltered) {
         const [m] = await db.sql<{ matching: string; hidden: string }[]>`
           select count(*)::text as matching, count(*) filter (where consent_hidden)::text as hidden
-          from contacts where tenant_id = ${bench.id} and title ilike ${`%${FILTER_SEARCH}%`}`;
+          from contacts where tenant_id = ${bench.id} and pact_title_words(title) @> pact_title_words(${FILTER_SEARCH}::text)`;
         const expected = Number(m?.hidden ?? -1);
         const latencyF = await sequentialLatency(server, filteredCall, 3, cfg.filteredSamples, (status, body) => void checkPact(status, body, expected));
         const countPlan = await explainAsTenant(db.sql, bench.id, filteredHiddenCountStatement(bench.id, FILTER_SEARCH), 1);
-        filtered = { matching: Number(m?.matching ?? 0), consentFiltered: expected, latency: latencyF, countPlanTime: planTime(countPlan) };
+        const pagePlanF = await explainAsTenant(db.sql, bench.id, pactPageStatement(bench.id, 50, FILTER_SEARCH), 1);
+        const [sqlF] = (
+          await statementLatency(db.sql, [{ tenantId: bench.id, statements: [pactPageStatement(bench.id, 50, FILTER_SEARCH), filteredHiddenCountStatement(bench.id, FILTER_SEARCH)] }], 3, cfg.filteredSamples)
+        ).map(summarise) as [LatencySample];
+        filtered = { matching: Number(m?.matching ?? 0), consentFiltered: expected, latency: latencyF, countPlanTime: planTime(countPlan), pagePlanTime: planTime(pagePlanF), sql: sqlF };
       }
       const state = {
         label,
@@ -207,7 +213,7 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
       `switch: ${int(switched.subjects)} subjects in ${seconds(switched.ms)} (${int((switched.subjects / switched.ms) * 1000)} subjects/s; ` +
         `median batch of ${int(cfg.subjectBatch)}: ${ms(median(batches.slice(0, third)), 0)} in the first third, ${ms(median(batches.slice(-third)), 0)} in the last third)`,
     );
-    const before = await measure('50% hidden, right after the switch (autovacuum may run)', false);
+    const before = await measure('50% hidden, right after the switch (autovacuum may run)', true);
     const vacuumMs = await vacuumAnalyze(db.sql);
     step(`VACUUM (ANALYZE) after the switch in ${seconds(vacuumMs)}`);
     const fifty = await measure('50% hidden, after VACUUM (ANALYZE)', true);
@@ -250,11 +256,26 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
       console.log(`\n  Filtered variant: contacts(first: 50, filter: { search: "${FILTER_SEARCH}" }), ${int(zero.filtered.matching)} matching records in both states (${cfg.filteredSamples} sequential requests each)`);
       console.log(
         table(
-          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'hidden-count SQL (EXPLAIN)'],
-          [zero, fifty].map((s) => [s.label, int(s.filtered?.matching ?? NaN), int(s.filtered?.consentFiltered ?? NaN), ms(s.filtered?.latency.p50 ?? NaN, 1), ms(s.filtered?.latency.p99 ?? NaN, 1), s.filtered?.countPlanTime ?? '?']),
+          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'control p50', 'page + count SQL alone p50', 'page SQL (EXPLAIN, pact_app)', 'hidden-count SQL (EXPLAIN, pact_app)'],
+          [zero, before, fifty].map((s) => [
+            s.label,
+            int(s.filtered?.matching ?? NaN),
+            int(s.filtered?.consentFiltered ?? NaN),
+            ms(s.filtered?.latency.p50 ?? NaN, 1),
+            ms(s.filtered?.latency.p99 ?? NaN, 1),
+            ms(s.control.p50, 1),
+            ms(s.filtered?.sql.p50 ?? NaN, 2),
+            s.filtered?.pagePlanTime ?? '?',
+            s.filtered?.countPlanTime ?? '?',
+          ]),
         ),
       );
       console.log(`  ratio p50(50%) / p50(0%) for the filtered page: ${ratio(fr)} (goal ≤ ${TARGET_CONSENT_RATIO}× → ${verdict(fr <= TARGET_CONSENT_RATIO)})`);
+      if (before.filtered) console.log(`  right after the switch, before VACUUM: ${ratio(before.filtered.latency.p50 / zero.filtered.latency.p50)} (page + hidden-count SQL alone ${ratio(before.filtered.sql.p50 / zero.filtered.sql.p50)})`);
+      const fd = fifty.control.p50 / zero.control.p50;
+      console.log(`  drift-corrected (÷ control tenant ${ratio(fd)}): ${ratio(fr / fd)} (goal ≤ ${TARGET_CONSENT_RATIO}× → ${verdict(fr / fd <= TARGET_CONSENT_RATIO)}); page + hidden-count SQL alone: ${ratio((fifty.filtered.sql.p50) / zero.filtered.sql.p50)}`);
+      const worst = Math.max(zero.filtered.latency.p50, fifty.filtered.latency.p50, before.filtered?.latency.p50 ?? 0);
+      console.log(`  filtered page with its exact hidden count, p50: ${ms(worst, 1)} at worst (goal < ${TARGET_FILTERED_P50_MS} ms → ${verdict(worst < TARGET_FILTERED_P50_MS)})`);
     }
     console.log(
       table(
@@ -269,6 +290,7 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
 
     printPlan('page query at 50% hidden (as pact_app, RLS on)', await explainAsTenant(db.sql, bench.id, pactPageStatement(bench.id)));
     printPlan(hiddenCountStatement(bench.id).label, await explainAsTenant(db.sql, bench.id, hiddenCountStatement(bench.id)));
+    printPlan(`${pactPageStatement(bench.id, 50, FILTER_SEARCH).label} at 50% hidden (as pact_app, RLS on)`, await explainAsTenant(db.sql, bench.id, pactPageStatement(bench.id, 50, FILTER_SEARCH), 1));
     printPlan(filteredHiddenCountStatement(bench.id, FILTER_SEARCH).label, await explainAsTenant(db.sql, bench.id, filteredHiddenCountStatement(bench.id, FILTER_SEARCH), 1));
 
     // The server answers correctly at the end, too.

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark in sequence (throughput, then consent latency), each on its own
+ * `npm run bench`: every benchmark in sequence (throughput, read tools, then consent latency), each on its own
  * fresh database `pact_bench_*` on DATABASE_URL (dropped at the end unless BENCH_KEEP=1), then a
  * summary against the targets in PERFORMANCE.md. Settings: bench/README.md.
  */
@@ -10,18 +10,28 @@ import { FILTER_SEARCH } from './lib/pact-query';
 import { heading, int, ms, ratio, seconds, table, verdict } from './lib/report';
 import { runConsentLatency, TARGET_CONSENT_RATIO, type ConsentSummary } from './consent-latency';
 import { runThroughput, TARGET_MCP_GRAPHQL_RATIO, TARGET_P99_MS, TARGET_RATIO, type ThroughputSummary } from './throughput';
+import { runTools, TARGET_TENANTS, type ToolsSummary } from './tools';
 
 async function main(): Promise<void> {
   const cfg = benchConfig();
   const started = performance.now();
   let throughput: ThroughputSummary | null = null;
   let consent: ConsentSummary | null = null;
+  let tools: ToolsSummary | null = null;
   const failures: string[] = [];
   try {
     throughput = await runThroughput(cfg);
     if (throughput.failures > 0) failures.push(`throughput: ${throughput.failures} failed answers during the measured rounds`);
   } catch (error) {
     failures.push(`throughput: ${(error as Error).message}`);
+    console.error(error);
+  }
+  await runCleanup();
+  try {
+    tools = await runTools(cfg);
+    if (tools.failures > 0) failures.push(`tools: ${tools.failures} failed answers under load`);
+  } catch (error) {
+    failures.push(`tools: ${(error as Error).message}`);
     console.error(error);
   }
   await runCleanup();
@@ -53,7 +63,9 @@ async function main(): Promise<void> {
       ['server CPU per request MCP / GraphQL / bare', `${int(mcp.cpuPerRequestUs)} / ${int(graphql.cpuPerRequestUs)} / ${int(bare.cpuPerRequestUs)} µs`, '', ''],
       [
         'SQL statements / transactions per request MCP, GraphQL (bare)',
-        `${per.mcp.statements.toFixed(1)} / ${per.mcp.transactions.toFixed(1)}, ${per.graphql.statements.toFixed(1)} / ${per.graphql.transactions.toFixed(1)} (${per.bare.statements.toFixed(1)} / ${per.bare.transactions.toFixed(1)})`,
+        per
+          ? `${per.mcp.statements.toFixed(1)} / ${per.mcp.transactions.toFixed(1)}, ${per.graphql.statements.toFixed(1)} / ${per.graphql.transactions.toFixed(1)} (${per.bare.statements.toFixed(1)} / ${per.bare.transactions.toFixed(1)})`
+          : 'not measured (smoke)',
         '',
         '',
       ],
@@ -63,6 +75,19 @@ async function main(): Promise<void> {
       const s = throughput.shippedToolLimit;
       rows.push([`MCP with the tool's own limit as generated (${s.perMin}/min): ${s.calls} calls`, `${s.ok} answered, ${s.rateLimited} × 429`, '', '']);
     }
+  }
+  if (tools) {
+    for (const t of tools.tools) {
+      const { mcp, graphql, bare } = t.rounds;
+      rows.push([
+        `${t.tool}: MCP/bare, MCP/GraphQL, GraphQL/bare; MCP p50/p99; MCP CPU/call`,
+        `${ratio(mcp.rps / bare.rps)}, ${Number.isNaN(graphql.rps) ? 'GraphQL not loaded' : `${ratio(mcp.rps / graphql.rps)}, ${ratio(graphql.rps / bare.rps)}`}; ${ms(mcp.p50, 0)}/${ms(mcp.p99, 0)}; ${int(mcp.cpuPerRequestUs)} µs`,
+        '≥ 0.4× (0.2×), ≥ 1.0×; p99 < 100 ms; ≤ 1,500 µs',
+        '',
+      ]);
+    }
+    const tr = tools.oneTenantRps / tools.fourTenantsRps;
+    rows.push(['one tenant / four tenants (query_contacts, MCP)', ratio(tr), `≥ ${TARGET_TENANTS}×`, verdict(tr >= TARGET_TENANTS)]);
   }
   if (consent) {
     const [zero, , fifty] = consent.states;

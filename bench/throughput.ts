@@ -60,7 +60,8 @@ export interface ThroughputSummary {
   shippedToolLimit: { perMin: number | null; calls: number; ok: number; rateLimited: number } | null;
   pageAccess: string[];
   pagePlanTime: string;
-  perRequest: Record<PathKind, PerRequest>;
+  /** Null in smoke mode (each path needs a fresh server behind the counting proxy). */
+  perRequest: Record<PathKind, PerRequest> | null;
 }
 
 /**
@@ -280,16 +281,21 @@ export async function runThroughput(cfg: BenchConfig = benchConfig()): Promise<T
     console.log("\n  What the pool's PostgreSQL backends were doing under load (pg_stat_activity every 50 ms, average backends per state)");
     printActivity(activity);
 
-    console.log('\n  Database work per request (200 sequential requests, each answer checked, to a fresh server behind a statement-counting proxy; pg_stat_user_tables deltas)');
-    const perReq: Record<PathKind, PerRequest> = {
-      mcp: await measurePerRequest(db.sql, 'mcp', options, calls.mcp, 200, hidden),
-      graphql: await measurePerRequest(db.sql, 'graphql', options, calls.graphql, 200, hidden),
-      bare: await measurePerRequest(db.sql, 'bare', options, calls.bare, 200, hidden),
-    };
-    printPerRequest(perReq);
+    let perReq: Record<PathKind, PerRequest> | null = null;
+    if (cfg.smoke) {
+      step('smoke mode: the per-request statement counts and the shipped tool-limit probe (each on fresh servers) are skipped');
+    } else {
+      console.log(`\n  Database work per request (${cfg.perRequestSamples} sequential requests, each answer checked, to a fresh server behind a statement-counting proxy; pg_stat_user_tables deltas)`);
+      perReq = {
+        mcp: await measurePerRequest(db.sql, 'mcp', options, calls.mcp, cfg.perRequestSamples, hidden),
+        graphql: await measurePerRequest(db.sql, 'graphql', options, calls.graphql, cfg.perRequestSamples, hidden),
+        bare: await measurePerRequest(db.sql, 'bare', options, calls.bare, cfg.perRequestSamples, hidden),
+      };
+      printPerRequest(perReq);
+    }
 
     let shippedToolLimit: ThroughputSummary['shippedToolLimit'] = null;
-    if (tool.rateLimitPerMin !== null) {
+    if (tool.rateLimitPerMin !== null && !cfg.smoke) {
       const probeCalls = tool.rateLimitPerMin + 20;
       const probe = await probeShippedToolLimit(options, calls.mcp, probeCalls, hidden);
       shippedToolLimit = { perMin: tool.rateLimitPerMin, calls: probeCalls, ...probe };

@@ -8,7 +8,14 @@ const int = (name: string, fallback: number, min = 1): number => {
   return value;
 };
 
+/** Smoke mode (BENCH_SMOKE=1 or --smoke): tiny data, about a second of load, every correctness check, no timing verdicts that matter. */
+export const isSmoke = (): boolean => process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+
 export interface BenchConfig {
+  /** Smoke mode: small defaults (each still overridable by its variable); correctness only. */
+  smoke: boolean;
+  /** Sequential requests per path for the per-request statement counts. */
+  perRequestSamples: number;
   /** Admin URL of the PostgreSQL server; each run creates and drops its own database there. */
   adminUrl: string;
   /** Keep the benchmark database after the run (BENCH_KEEP=1). */
@@ -31,19 +38,23 @@ export interface BenchConfig {
 }
 
 export function benchConfig(): BenchConfig {
+  const smoke = isSmoke();
+  const d = <T>(full: T, small: T): T => (smoke ? small : full);
   return {
+    smoke,
+    perRequestSamples: int('BENCH_PER_REQUEST_SAMPLES', d(200, 10)),
     adminUrl: process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     keep: process.env.BENCH_KEEP === '1',
-    connections: int('BENCH_CONNECTIONS', 50),
-    warmupSeconds: int('BENCH_WARMUP', 2, 0),
-    durationSeconds: int('BENCH_DURATION', 10),
-    rounds: int('BENCH_ROUNDS', 3),
-    throughputContacts: int('BENCH_THROUGHPUT_CONTACTS', 100_000, 1_000),
-    consentContacts: int('BENCH_CONSENT_CONTACTS', 1_000_000, 1_000),
-    latencySamples: int('BENCH_LATENCY_SAMPLES', 300),
-    latencyWarmup: int('BENCH_LATENCY_WARMUP', 50, 0),
-    filteredSamples: int('BENCH_FILTERED_SAMPLES', 20),
-    subjectBatch: int('BENCH_SUBJECT_BATCH', 1_000),
+    connections: int('BENCH_CONNECTIONS', d(50, 4)),
+    warmupSeconds: int('BENCH_WARMUP', d(2, 0), 0),
+    durationSeconds: int('BENCH_DURATION', d(10, 1)),
+    rounds: int('BENCH_ROUNDS', d(3, 1)),
+    throughputContacts: int('BENCH_THROUGHPUT_CONTACTS', d(100_000, 2_000), 1_000),
+    consentContacts: int('BENCH_CONSENT_CONTACTS', d(1_000_000, 2_000), 1_000),
+    latencySamples: int('BENCH_LATENCY_SAMPLES', d(300, 10)),
+    latencyWarmup: int('BENCH_LATENCY_WARMUP', d(50, 2), 0),
+    filteredSamples: int('BENCH_FILTERED_SAMPLES', d(20, 3)),
+    subjectBatch: int('BENCH_SUBJECT_BATCH', d(1_000, 1_000)),
   };
 }
 

@@ -19,7 +19,7 @@ export interface BenchDatabase {
 /** Creates `pact_bench_<ts>` on the server of `adminUrl`, migrates it with Pact's migrations. */
 export async function createBenchDatabase(adminUrl: string, label: string): Promise<BenchDatabase> {
   assertLocal(adminUrl);
-  const name = `pact_bench_${label}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const name = `pact_bench_${label}_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${process.pid}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name}`);
@@ -59,7 +59,7 @@ export async function createBenchDatabase(adminUrl: string, label: string): Prom
 /** VACUUM (ANALYZE) the tables a contacts page touches; returns milliseconds taken. */
 export async function vacuumAnalyze(sql: Sql): Promise<number> {
   const started = performance.now();
-  for (const table of ['contacts', 'consent_subjects', 'accounts', 'users', 'api_keys', 'tenant_keys', 'consent_counts', 'tenants']) {
+  for (const table of ['contacts', 'contact_title_tokens', 'consent_subjects', 'accounts', 'users', 'api_keys', 'tenant_keys', 'consent_counts', 'tenants']) {
     await sql.unsafe(`vacuum (analyze) ${table}`);
   }
   return performance.now() - started;

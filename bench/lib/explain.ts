@@ -1,8 +1,9 @@
-import { and, asc, count, eq, ilike } from 'drizzle-orm';
+import { and, asc, count, eq, sql as dsql, type SQL } from 'drizzle-orm';
 import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import { APP_ROLE } from '../../src/db/client';
 import { accounts, consentCounts, contacts, users } from '../../src/db/schema';
+import { titleMatch } from '../../src/services/crm/contacts';
 import type { Sql } from './database';
 
 export interface Statement {
@@ -18,7 +19,8 @@ const qb = new QueryBuilder();
  * `first` rows, rebuilt with the same drizzle builder calls (columns, joins, consent filter, order,
  * `first + 1` rows), so EXPLAIN sees what Pact sends.
  */
-export function pactPageStatement(tenantId: string, first = 50): Statement {
+export function pactPageStatement(tenantId: string, first = 50, search?: string): Statement {
+  const bySearch: SQL | undefined = search === undefined ? undefined : dsql`${contacts.id} in (${titleMatch(tenantId, search, false)})`;
   const q = qb
     .select({
       id: contacts.id,
@@ -35,11 +37,11 @@ export function pactPageStatement(tenantId: string, first = 50): Statement {
     .from(contacts)
     .leftJoin(accounts, eq(accounts.id, contacts.accountId))
     .leftJoin(users, eq(users.id, contacts.ownerId))
-    .where(and(eq(contacts.tenantId, tenantId), eq(contacts.consentHidden, false)))
+    .where(and(eq(contacts.tenantId, tenantId), bySearch, eq(contacts.consentHidden, false)))
     .orderBy(asc(contacts.id))
     .limit(first + 1)
     .toSQL();
-  return { label: 'page query (listContacts, first 50 → limit 51)', ...q };
+  return { label: `page query (listContacts, first ${first} → limit ${first + 1}${search === undefined ? '' : `, filter: { search: "${search}" }`})`, ...q };
 }
 
 /** The hidden count an unfiltered list reads (`consentHiddenCount`, not filtered: the maintained total). */
@@ -52,14 +54,13 @@ export function hiddenCountStatement(tenantId: string): Statement {
   return { label: 'hidden count, unfiltered list (consent_counts)', ...q };
 }
 
-/** The hidden count a filtered list runs (`consentHiddenCount` with filters), here for `filter: { search }` on the title. */
+/** The hidden count a list filtered by a title search alone runs (`hiddenMatches`): the token range with `hidden = true`. */
 export function filteredHiddenCountStatement(tenantId: string, search: string): Statement {
   const q = qb
     .select({ n: count() })
-    .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), ilike(contacts.title, `%${search}%`), eq(contacts.consentHidden, true)))
+    .from(dsql`(${titleMatch(tenantId, search, true)}) as m`)
     .toSQL();
-  return { label: `hidden count of a filtered list (filter: { search: "${search}" }): count(*) … consent_hidden = true`, ...q };
+  return { label: `hidden count of a filtered list (filter: { search: "${search}" }): contact_title_tokens, hidden = true`, ...q };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) as a request runs it: one transaction under the app role, bound to the tenant (RLS on). */

@@ -6,6 +6,7 @@ import { newId } from '../../src/lib/ids';
 import { mintApiKey } from '../../src/services/auth/api-keys';
 import { hashPassword } from '../../src/services/auth/authenticator';
 import type { Principal } from '../../src/services/auth/principal';
+import { ROLE_SCOPES } from '../../src/services/auth/scopes';
 import { sealedColumns } from '../../src/services/crm/contacts';
 import type { Services } from '../../src/services/index';
 import type { TenantKey } from '../../src/services/keys/tenant-keys';
@@ -168,7 +169,7 @@ export async function insertSubjects(
   return { subjects, ms: performance.now() - started, batchMs };
 }
 
-/** Mints a `pact_live_` API key with `scopes` as the tenant's owner, through Pact's own service. */
+/** Mints a `pact_live_` API key with `scopes` as the tenant's owner (holding the owner role's scopes, as a signed-in owner does), through Pact's own service. */
 export async function mintKey(database: Database, services: Services, tenant: BenchTenant, scopes: string[]): Promise<string> {
   const principal: Principal = {
     kind: 'user',
@@ -177,7 +178,7 @@ export async function mintKey(database: Database, services: Services, tenant: Be
     userId: tenant.ownerId,
     apiKeyId: null,
     role: 'owner',
-    scopes: new Set(),
+    scopes: new Set(ROLE_SCOPES.owner),
     client: 'bench',
     path: 'graphql',
     trustedDocumentsOnly: false,

@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config/env';
 import { createLogger } from '../../src/lib/logger';
 import { mcpTools } from '../../src/mcp/generated/tools';
 import { startPact } from '../../src/server/start';
-import { BARE_PAGE_SQL, type ChildMessage, type ParentMessage } from './protocol';
+import { BARE_PAGE_SQL, BARE_ROUTES, type ChildMessage, type ParentMessage } from './protocol';
 
 const send = (message: ChildMessage) => process.send?.(message);
 
@@ -23,9 +23,19 @@ async function startBare(url: string, tenantId: string, poolSize: number): Promi
   const sql = postgres(url, { max: poolSize, onnotice: () => {}, connection: { application_name: 'pact-bench-bare' } });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     for await (const _chunk of req) {
-      // The body is read and ignored: the bare path always serves the same page.
+      // The body is read and ignored: each bare route always serves the same query.
+    }
+    const text = BARE_ROUTES[req.url ?? ''];
+    if (!text) {
+      res.writeHead(404).end();
+      return;
     }
     try {
+      if (text !== BARE_PAGE_SQL) {
+        const rows = await sql.unsafe(text, [tenantId], { prepare: true });
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ returned: rows.length, items: rows }));
+        return;
+      }
       const rows = await sql.unsafe<{ id: string; title: string | null; account_name: string | null; pii: Buffer | null; key_version: number | null }[]>(
         BARE_PAGE_SQL,
         [tenantId],

@@ -426,6 +426,22 @@ export const contactSearchTokens = pgTable(
 );
 
 /**
+ * The words of each contact's title (`pact_title_words`), one row per word, with the contact's
+ * consent flag: written only by database triggers on `contacts` (migration search_tokens), so a
+ * title search and its hidden count are btree range scans on equality (leakproof under forced RLS).
+ */
+export const contactTitleTokens = pgTable(
+  'contact_title_tokens',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    token: text('token').notNull(),
+    hidden: boolean('hidden').notNull(),
+    contactId: uuid('contact_id').notNull().references(() => contacts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.token, t.hidden, t.contactId] }), index('contact_title_tokens_contact_idx').on(t.contactId)],
+);
+
+/**
  * A tenant's own key material (BYOK), used as its key-encryption key. Stored only wrapped by the
  * local/KMS provider; `wrapped_material` is destroyed (null) when the tenant revokes its key.
  */

@@ -25,7 +25,10 @@ const ContactList = listType('ContactList', Contact, 'contacts');
 
 const ContactFilter = builder.inputType('ContactFilter', {
   fields: (t) => ({
-    search: t.string({ description: 'Case-insensitive text in the job title (PII is never searched in plaintext).' }),
+    search: t.string({
+      description:
+        'Words that must all occur in the job title, case-insensitive, whole words split at spaces and punctuation ("sales" finds "VP Sales", "sal" does not). PII is never searched in plaintext.',
+    }),
     email: t.string({ description: 'Exact e-mail match, through the blind index.' }),
     piiSearch: t.string({
       description:

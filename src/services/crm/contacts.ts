@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq, gt, ilike, inArray, isNotNull, ne, notLike, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, ne, notLike, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { accounts, consentSubjects, contactSearchTokens, contacts, users } from '../../db/schema';
+import { accounts, consentSubjects, contactSearchTokens, contactTitleTokens, contacts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput, isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
 import { consentHiddenCount, consentVisible } from '../consent/gate';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { piiSearchWords, searchWords } from '../keys/search-words';
-import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { afterId, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseEmail, normalisePhone, optionalText, requiredText } from './validate';
 
 /** The personal data of a contact; stored only sealed under the tenant's data key. */
@@ -85,13 +85,41 @@ const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
   );
 
 /**
+ * Ids of the tenant's contacts whose title holds every word of `search` (words as the database's
+ * `pact_title_words` splits them: lowercase, split on spaces and punctuation), from
+ * `contact_title_tokens`; with `hidden`, only those whose consent flag is that. Only text and boolean
+ * equality (leakproof) touch the table, so the primary key serves it under forced RLS.
+ */
+export const titleMatch = (tenantId: string, search: string, hidden?: boolean): SQL => {
+  const first = sql`(select (pact_title_words(${search}::text))[1])`;
+  const rest = sql`(select (pact_title_words(${search}::text))[2:])`;
+  return sql`select t1.contact_id from ${contactTitleTokens} t1
+    where t1.tenant_id = ${tenantId} and t1.token = ${first}${hidden === undefined ? sql`` : sql` and t1.hidden = ${hidden}`}
+      and (cardinality(${rest}) = 0 or not exists (
+        select 1 from unnest(${rest}) as w(token)
+        where not exists (select 1 from ${contactTitleTokens} t2
+          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.hidden = t1.hidden and t2.contact_id = t1.contact_id)))`;
+};
+
+interface ContactWhere {
+  /** Every filter but the title search. */
+  where: SQL | undefined;
+  search: string | undefined;
+  filtered: boolean;
+  /** The title search is the only filter. */
+  onlySearch: boolean;
+  /** A look-up by e-mail or name words (see IDENTITY_LOOKUP_NOTE). */
+  identity: boolean;
+}
+
+/**
  * A look-up by e-mail or name words must not tell a caller that a hidden subject exists: only callers
  * who may read consent records (`write:consent`) get its hidden count; others get this constant note.
  */
 export const IDENTITY_LOOKUP_NOTE =
   'Look-ups by e-mail or name do not say whether consent hid a match (that needs write:consent); no result here does not mean no such person.';
 
-async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ where: SQL | undefined; filtered: boolean; identity: boolean }> {
+async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<ContactWhere> {
   const search = searchText(filter.search);
   const accountId = optionalId(filter.accountId, 'accountId');
   const ownerId = optionalId(filter.ownerId, 'ownerId');
@@ -106,13 +134,23 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<{ 
   }
   const where = and(
     eq(contacts.tenantId, ctx.principal.tenantId),
-    search ? ilike(contacts.title, likePattern(search)) : undefined,
     index ? eq(contacts.emailIndex, index) : undefined,
     tokens ? havingAllTokens(ctx, tokens) : undefined,
     accountId ? eq(contacts.accountId, accountId) : undefined,
     ownerId ? eq(contacts.ownerId, ownerId) : undefined,
   );
-  return { where, filtered: Boolean(search || index || tokens || accountId || ownerId), identity: Boolean(index || tokens) };
+  const others = Boolean(index || tokens || accountId || ownerId);
+  return { where, search, filtered: Boolean(search) || others, onlySearch: Boolean(search) && !others, identity: Boolean(index || tokens) };
+}
+
+/** Hidden matches of a filtered list; a title search alone is counted on its token range. */
+async function hiddenMatches(ctx: ServiceContext, { where, search, filtered, onlySearch }: ContactWhere): Promise<number> {
+  if (search && onlySearch) {
+    const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx.principal.tenantId, search, true)}) as m`);
+    return row?.n ?? 0;
+  }
+  const bySearch = search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, true)})` : undefined;
+  return consentHiddenCount(ctx, LIST, contacts, and(where, bySearch), filtered);
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -125,13 +163,21 @@ const selectVisible = (ctx: ServiceContext) =>
 export async function listContacts(ctx: ServiceContext, filter: ContactFilter, page: PageArgs): Promise<ListResult<ContactRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
-  const { where, filtered, identity } = await filterSql(ctx, filter);
+  const matched = await filterSql(ctx, filter);
+  const { where, search } = matched;
   const rows = await selectVisible(ctx)
-    .where(and(where, consentVisible(contacts), after ? gt(contacts.id, after) : undefined))
+    .where(
+      and(
+        where,
+        search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, false)})` : undefined,
+        consentVisible(contacts),
+        after ? gt(contacts.id, after) : undefined,
+      ),
+    )
     .orderBy(asc(contacts.id))
     .limit(size + 1);
-  const hidden = await consentHiddenCount(ctx, LIST, contacts, where, filtered);
-  const withheld = identity && !ctx.principal.scopes.has('write:consent') ? { note: IDENTITY_LOOKUP_NOTE } : undefined;
+  const hidden = await hiddenMatches(ctx, matched);
+  const withheld = matched.identity && !ctx.principal.scopes.has('write:consent') ? { note: IDENTITY_LOOKUP_NOTE } : undefined;
   return toPage(ctx, LIST, rows, size, hidden, withheld);
 }
 

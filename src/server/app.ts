@@ -77,6 +77,7 @@ export function createApp(options: AppOptions): PactApp {
   const oauthEndpoints = createOAuthEndpoints(
     createOAuthProvider({ services, resources, autoApprove: options.oauth?.autoApprove }),
     options.oauth?.rateLimit,
+    resources.issuer,
   );
 
   const signIn = async (request: Request): Promise<Response> => {

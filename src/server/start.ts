@@ -153,6 +153,7 @@ export async function startPact(config: Config, logger: Logger, options: { seed?
       logger,
       redisUrl: config.redisUrl,
       limits: config.limits,
+      clientMetadata: { allowPrivate: config.allowPrivateUpstreams },
       model: {
         provider: config.modelProvider,
         model: config.model,

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js';
-import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js';
 import { revocationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/revoke.js';
 import { tokenHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/token.js';
 import type { OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import express, { type RequestHandler } from 'express';
+import { issOnRedirects, registrationEndpoint } from './middleware';
 
 /** express-rate-limit overrides for every OAuth endpoint (per instance, per client address); `false` turns them off. */
 export type OAuthRateLimit = { windowMs?: number; max?: number } | false;
@@ -42,7 +42,7 @@ const basicClientAuth: RequestHandler = (req, _res, next) => {
  * authentication, PKCE S256 verification, RFC 7591 registration, RFC 7009 revocation), mounted at
  * `/oauth/*` and served as a Node request listener beside the Fetch-API app.
  */
-export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: OAuthRateLimit = {}) {
+export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: OAuthRateLimit = {}, issuer?: string) {
   const app = express();
   app.disable('x-powered-by');
   // Behind a load balancer on a private network, rate limits key on the client's address, not the balancer's.
@@ -51,12 +51,13 @@ export function createOAuthEndpoints(provider: OAuthServerProvider, rateLimit: O
   // addresses on behalf of all their users: their per-address limits are wider than the SDK's.
   const limit = (defaults: { windowMs: number; max: number }) => (rateLimit === false ? false : { ...defaults, ...rateLimit });
   const form = express.urlencoded({ extended: false });
+  if (issuer) app.use('/oauth/authorize', issOnRedirects(issuer));
   app.use('/oauth/authorize', authorizationHandler({ provider, rateLimit: limit({ windowMs: 15 * 60_000, max: 100 }) }));
   app.use('/oauth/token', form, basicClientAuth, tokenHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
   app.use('/oauth/revoke', form, basicClientAuth, revocationHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
   app.use(
     '/oauth/register',
-    clientRegistrationHandler({ clientsStore: provider.clientsStore, rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
+    registrationEndpoint(provider.clientsStore, { rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
   );
   return (req: IncomingMessage, res: ServerResponse) => void app(req, res);
 }

@@ -6,18 +6,23 @@ import express, { type RequestHandler } from 'express';
 /**
  * RFC 9207: every redirect from the authorization endpoint back to the client carries `iss`,
  * including the error redirects the SDK's handler builds itself (a bad `code_challenge_method`, a
- * refused scope). Redirects to Pact's own pages are left alone.
+ * refused scope); those also get the request's `state` back when the SDK dropped it (RFC 6749
+ * §4.1.2.1: it omits `state` when the request fails its schema). Redirects to Pact's own pages
+ * are left alone.
  */
 export function issOnRedirects(issuer: string): RequestHandler {
-  return (_req, res, next) => {
+  return (req, res, next) => {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
     const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
     res.redirect = ((a: number | string, b?: number | string) => {
       const [status, target] = typeof a === 'number' ? [a, String(b)] : [typeof b === 'number' ? b : 302, a];
       let url = target;
       try {
         const parsed = new URL(target);
-        if (!target.startsWith(`${issuer}/oauth/`) && !parsed.searchParams.has('iss')) {
-          parsed.searchParams.set('iss', issuer);
+        if (!target.startsWith(`${issuer}/oauth/`)) {
+          const state = params?.state;
+          if (!parsed.searchParams.has('state') && typeof state === 'string' && state !== '') parsed.searchParams.set('state', state);
+          if (!parsed.searchParams.has('iss')) parsed.searchParams.set('iss', issuer);
           url = parsed.href;
         }
       } catch {

@@ -115,8 +115,22 @@ interface Target {
   family: 4 | 6;
 }
 
+/** `promise`, or TIMEOUT once `signal` aborts. */
+function beforeDeadline<T>(promise: Promise<T>, signal: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SafeFetchError('TIMEOUT', `did not answer within ${timeoutMs} ms`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = () => signal.removeEventListener('abort', onAbort);
+    promise.then(
+      (value) => (settle(), resolve(value)),
+      (error: unknown) => (settle(), reject(error)),
+    );
+  });
+}
+
 /** Validates one hop and resolves its host to one checked address. */
-async function checkHop(raw: string | URL, options: SafeFetchOptions): Promise<Target> {
+async function checkHop(raw: string | URL, options: SafeFetchOptions, signal: AbortSignal, timeoutMs: number): Promise<Target> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -130,8 +144,9 @@ async function checkHop(raw: string | URL, options: SafeFetchOptions): Promise<T
   if (literal) addresses = [literal];
   else {
     try {
-      addresses = await (options.resolver ?? systemResolver)(url.hostname);
-    } catch {
+      addresses = await beforeDeadline((options.resolver ?? systemResolver)(url.hostname), signal, timeoutMs);
+    } catch (error) {
+      if (error instanceof SafeFetchError) throw error;
       throw new SafeFetchError('DNS', `host ${url.hostname} does not resolve`);
     }
     if (addresses.length === 0) throw new SafeFetchError('DNS', `host ${url.hostname} does not resolve`);
@@ -223,7 +238,7 @@ export async function safeFetch(url: string | URL, options: SafeFetchOptions = {
   let origin: string | null = null;
   try {
     for (let hop = 0; ; hop++) {
-      const target = await checkHop(current, options);
+      const target = await checkHop(current, options, controller.signal, timeoutMs);
       origin ??= target.url.origin;
       if (target.url.origin !== origin) {
         for (const name of Object.keys(out.headers)) if (CREDENTIAL_HEADERS.has(name.toLowerCase())) delete out.headers[name];

@@ -169,5 +169,7 @@ describe('fetching with the development allowance', () => {
     const slow = await refusal(`${server.url}/slow`, { allowPrivate: true, timeoutMs: 300 });
     expect(slow.code).toBe('TIMEOUT');
     expect(Date.now() - started).toBeLessThan(2000);
+    const stuck = await refusal('https://stuck.test/', { resolver: () => new Promise<string[]>(() => undefined), timeoutMs: 300 });
+    expect(stuck.code).toBe('TIMEOUT');
   });
 });

@@ -484,16 +484,23 @@ export const tenantKeyRotations = pgTable(
 );
 
 /**
- * OAuth clients registered dynamically (RFC 7591). Global, read by the authorization server only
- * (no grant to the application role). A confidential client's secret is kept sealed by the
- * deployment's master key, never in plaintext.
+ * OAuth clients: registered dynamically (RFC 7591), or known by a Client ID Metadata Document
+ * (`client_id` is the document's URL; the row caches the validated document until
+ * `metadata_expires_at`). Global, read by the authorization server only (no grant to the
+ * application role). A confidential client's secret is kept sealed by the deployment's master
+ * key, never in plaintext.
  */
 export const oauthClients = pgTable('oauth_clients', {
   clientId: text('client_id').primaryKey(),
+  kind: text('kind', { enum: ['registered', 'metadata_document'] })
+    .notNull()
+    .default('registered'),
   metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
   redirectUris: text('redirect_uris').array().notNull(),
   secretSealed: bytea('secret_sealed'),
   secretExpiresAt: ts('secret_expires_at'),
+  /** A metadata-document client's cache expiry: fetched again after it. */
+  metadataExpiresAt: ts('metadata_expires_at'),
   createdAt: createdAt(),
 });
 

@@ -102,6 +102,7 @@ export function createApp(options: AppOptions): PactApp {
     createOAuthProvider({ services, resources, autoApprove: options.oauth?.autoApprove }),
     options.oauth?.rateLimit,
     logger,
+    resources.issuer,
   );
 
   const signIn = async (request: Request): Promise<Response> => {

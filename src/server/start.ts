@@ -190,6 +190,7 @@ export async function startPact(
       logger,
       redisUrl: config.redisUrl,
       limits: config.limits,
+      clientMetadata: { allowPrivate: config.allowPrivateUpstreams },
       model: {
         provider: config.modelProvider,
         model: config.model,

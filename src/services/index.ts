@@ -12,6 +12,7 @@ import { createAuthenticator, type Authenticator } from './auth/authenticator';
 import { createLocalKeyProvider, type KeyProvider } from './keys/key-provider';
 import { createKeyService, type KeyService } from './keys/tenant-keys';
 import { createMemoryWindowStore } from './limits/memory-store';
+import type { ClientMetadataOptions } from './oauth/client-metadata';
 import { createClientsStore } from './oauth/clients';
 import { createFormTokens, type FormTokens } from './oauth/form-tokens';
 import { createGrantService, type GrantService } from './oauth/grants';
@@ -51,6 +52,8 @@ export interface ServicesOptions {
   model?: ModelConfig;
   /** Pause between the audit sealer's background passes (default 1000 ms); 0 runs none (`sealNow` only). */
   auditSealIntervalMs?: number;
+  /** How OAuth Client ID Metadata Documents are fetched (`PACT_ALLOW_PRIVATE_UPSTREAMS`; a resolver in tests). */
+  clientMetadata?: ClientMetadataOptions;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -78,7 +81,9 @@ export function createServices(options: ServicesOptions): Services {
     agents: createAgentService({ model: options.model ?? { provider: 'offline' }, digest: audit.digest, logger: options.logger }),
     logger: options.logger,
     oauth: {
-      clients: createClientsStore(options.database, deriveKey(options.masterKey, 'pact/oauth-client-secret')),
+      clients: createClientsStore(options.database, deriveKey(options.masterKey, 'pact/oauth-client-secret'), {
+        metadataDocuments: options.clientMetadata ?? {},
+      }),
       grants,
       formTokens: createFormTokens(deriveKey(options.masterKey, 'pact/oauth-form')),
     },

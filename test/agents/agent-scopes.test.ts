@@ -275,7 +275,7 @@ describe('fire_agent over MCP', () => {
 
 describe('the OAuth consent page', () => {
   it('says under read:workflows which scopes each agent needs', () => {
-    const html = consentPage({ requestId: 'r', formToken: 'f', clientName: 'C', redirectHost: 'h', resource: 'https://pact.test/mcp/', userEmail: 'u@pact.demo', scopes: ['read:workflows'], tenants: [] });
+    const html = consentPage({ requestId: 'r', formToken: 'f', client: { name: 'C' }, redirectHost: 'h', resource: 'https://pact.test/mcp/', userEmail: 'u@pact.demo', scopes: ['read:workflows'], tenants: [] });
     for (const agent of ROSTER) {
       const extra = agent.requiredScopes.filter((s) => s !== 'read:workflows');
       expect(html, agent.id).toContain(`${agent.id} (${extra.map((s) => `<code>${s}</code>`).join(', ') || 'nothing more'})`);

@@ -5,6 +5,7 @@ import type { SQL } from 'drizzle-orm';
 import type { Database, Db } from '../../src/db/client';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import type { ModelConfig } from '../../src/services/agents/providers/index';
+import type { ClientMetadataOptions } from '../../src/services/oauth/client-metadata';
 import { createServices, type Services } from '../../src/services/index';
 import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
@@ -75,6 +76,8 @@ export interface TestPactOptions {
   model?: ModelConfig;
   /** Browser origins allowed besides the server's own (PACT_ALLOWED_ORIGINS). */
   allowedOrigins?: string[];
+  /** How OAuth Client ID Metadata Documents are fetched (a resolver, the private-host allowance). */
+  clientMetadata?: ClientMetadataOptions;
 }
 
 export async function startTestPact(options: TestPactOptions = {}): Promise<TestPact> {
@@ -82,7 +85,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   const database = options.database?.database ?? (fresh as NonNullable<typeof fresh>).database;
   const masterKey = options.database?.masterKey ?? randomBytes(32);
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model });
+  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}) });
   const seed = options.database?.seed ?? (await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE }));
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server: Server = createServer((req, res) => listener?.(req, res));

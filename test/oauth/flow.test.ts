@@ -104,6 +104,8 @@ describe('discovery', () => {
       code_challenge_methods_supported: ['S256'],
       response_types_supported: ['code'],
       grant_types_supported: ['authorization_code', 'refresh_token'],
+      authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
     });
   });
 
@@ -179,7 +181,32 @@ describe('sign-in and consent pages', () => {
     });
     expect(location.searchParams.get('error')).toBe('access_denied');
     expect(location.searchParams.get('state')).toBe('deny-me');
+    expect(location.searchParams.get('iss')).toBe(pact.url);
     expect(location.searchParams.get('code')).toBeNull();
+  });
+
+  it('adds iss (RFC 9207) to the error redirects the request validation sends back', async () => {
+    const { challenge } = pkce();
+    const missing = authorizeUrl({ challenge, state: 'no-pkce' });
+    missing.searchParams.delete('code_challenge');
+    const wrongType = authorizeUrl({ challenge, state: 'token-type' });
+    wrongType.searchParams.set('response_type', 'token');
+    for (const [url, error, state] of [
+      [authorizeUrl({ challenge, method: 'plain', state: 'plain' }), 'invalid_request', 'plain'],
+      [missing, 'invalid_request', 'no-pkce'],
+      [wrongType, 'invalid_request', 'token-type'],
+      [authorizeUrl({ challenge, scope: 'write:everything', state: 'scope' }), 'invalid_scope', 'scope'],
+      [authorizeUrl({ challenge, resource: 'https://elsewhere.example/mcp', state: 'target' }), 'invalid_target', 'target'],
+    ] as const) {
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      const back = new URL(res.headers.get('location') ?? '');
+      expect(`${back.origin}${back.pathname}`).toBe(REDIRECT_URI);
+      expect(back.searchParams.get('error'), state).toBe(error);
+      expect(back.searchParams.get('state')).toBe(state);
+      expect(back.searchParams.get('iss')).toBe(pact.url);
+      expect(back.searchParams.getAll('iss')).toHaveLength(1);
+    }
   });
 
   it('refuses a consent decision posted without the form token of the signed-in browser', async () => {
@@ -320,6 +347,33 @@ describe('negative cases', () => {
     expect(ok.body.client_secret).toEqual(expect.any(String));
     const stored = await pact.sql<{ secret_sealed: Buffer | null }>(sql`select secret_sealed from oauth_clients where client_id = ${String(ok.body.client_id)}`);
     expect(stored[0]?.secret_sealed?.toString('latin1')).not.toContain(String(ok.body.client_secret));
+  });
+
+  it('applies application_type to registration: native allows an app scheme and loopback, web only https, absent keeps https and loopback', async () => {
+    const cases: [Record<string, unknown>, number, RegExp | string | undefined][] = [
+      [{ application_type: 'native', redirect_uris: ['com.example.app:/oauth/callback', 'http://127.0.0.1:7777/cb', 'https://app.example/cb'] }, 201, 'native'],
+      [{ application_type: 'native', redirect_uris: ['cursor://anysphere.cursor-mcp/oauth/callback'] }, 201, 'native'],
+      [{ application_type: 'native', redirect_uris: ['file:///tmp/cb'] }, 400, /file scheme, which no app may claim/],
+      [{ application_type: 'native', redirect_uris: ['http://evil.example/cb'] }, 400, /non-loopback/],
+      [{ application_type: 'web', redirect_uris: ['https://app.example/cb'] }, 201, 'web'],
+      [{ application_type: 'web', redirect_uris: ['http://127.0.0.1:7777/cb'] }, 400, /application_type "web" requires https/],
+      [{ application_type: 'web', redirect_uris: ['com.example.app:/cb'] }, 400, /application_type "web" requires https/],
+      [{ redirect_uris: ['com.example.app:/oauth/callback'] }, 400, /needs application_type "native"/],
+      [{ redirect_uris: ['http://localhost:7777/cb'] }, 201, undefined],
+      [{ application_type: 'desktop', redirect_uris: ['https://app.example/cb'] }, 400, /application_type "desktop" is not supported/],
+    ];
+    for (const [metadata, status, expected] of cases) {
+      const res = await register({ token_endpoint_auth_method: 'none', ...metadata });
+      expect(res.status, JSON.stringify(metadata)).toBe(status);
+      if (status === 201) {
+        expect(res.body.application_type).toBe(expected);
+        const [row] = await pact.sql<{ type: string | null }>(sql`select metadata->>'application_type' as type from oauth_clients where client_id = ${String(res.body.client_id)}`);
+        expect(row?.type ?? undefined).toBe(expected);
+      } else {
+        expect(res.body.error).toBe('invalid_client_metadata');
+        expect(String(res.body.error_description)).toMatch(expected as RegExp);
+      }
+    }
   });
 
   it('requires an exact redirect URI: another port on loopback is refused without redirecting', async () => {

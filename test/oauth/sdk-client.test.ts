@@ -6,7 +6,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app';
 import { DEMO_PASSWORD } from '../../src/services/seed/demo';
-import { HeadlessOAuthClient } from '../helpers/oauth';
+import { mapResolver, selfSignedCertificate, startDocumentServer } from '../helpers/document-server';
+import { HeadlessOAuthClient, REDIRECT_URI } from '../helpers/oauth';
 import { startTestPact, type TestPact } from '../helpers/pact';
 
 let pact: TestPact;
@@ -103,6 +104,46 @@ describe('the official SDK client connects with only the URL (discovery, registr
       expect(all).not.toMatch(/pact_o[ar]t_/);
     } finally {
       await logged.close();
+    }
+  });
+});
+
+describe('the official SDK client with a Client ID Metadata Document (no registration)', () => {
+  it('uses its https metadata URL as client_id: the document is fetched over TLS at the pinned address, and tools answer', async () => {
+    const tls = selfSignedCertificate(['client.test']);
+    const docs = await startDocumentServer(tls);
+    const metadataUrl = `https://client.test:${docs.port}/oauth/client.json`;
+    docs.routes.set('/oauth/client.json', {
+      headers: { 'cache-control': 'max-age=3600' },
+      body: JSON.stringify({ client_id: metadataUrl, client_name: 'SDK CIMD client', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] }),
+    });
+    const cimd = await startTestPact({
+      database: { database: pact.database, masterKey: pact.masterKey, seed: pact.seed },
+      oauth: { autoApprove: { email: 'owner@pact.demo', password: DEMO_PASSWORD, tenant: 'demo' } },
+      clientMetadata: { allowPrivate: true, resolver: mapResolver({ 'client.test': ['127.0.0.1'] }), ca: tls.cert },
+    });
+    try {
+      const registered = async () => (await pact.sql<{ n: number }>(sql`select count(*)::int as n from oauth_clients where kind = 'registered'`))[0]?.n;
+      const before = await registered();
+      const oauth = new (class extends HeadlessOAuthClient {
+        clientMetadataUrl = metadataUrl;
+      })();
+      const url = new URL(`${cimd.url}/mcp/`);
+      await expect(new Client({ name: 'cimd', version: '1' }).connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }))).rejects.toBeInstanceOf(UnauthorizedError);
+      expect(oauth.authorizationUrl?.searchParams.get('client_id')).toBe(metadataUrl);
+      await new StreamableHTTPClientTransport(url, { authProvider: oauth }).finishAuth(oauth.code ?? '');
+      const client = new Client({ name: 'cimd', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('query_accounts');
+      await client.close();
+      expect(await registered()).toBe(before);
+      expect(docs.hits.get('/oauth/client.json')).toBe(1);
+      expect(docs.hosts).toEqual([`client.test:${docs.port}`]);
+      const [token] = await pact.sql<{ client_id: string }>(sql`select client_id from oauth_tokens where kind = 'access' order by created_at desc limit 1`);
+      expect(token?.client_id).toBe(metadataUrl);
+    } finally {
+      await cimd.close();
+      await docs.close();
     }
   });
 });

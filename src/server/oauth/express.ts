@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authorizationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/authorize.js';
-import { clientRegistrationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/register.js';
 import { revocationHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/revoke.js';
 import { tokenHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/token.js';
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
@@ -10,6 +9,7 @@ import { maskFailure } from '../../lib/faults';
 import type { Logger } from '../../lib/logger';
 import { currentRequest, noteFailure } from '../../lib/request-context';
 import { findBadText } from '../../lib/text';
+import { issOnRedirects, registrationEndpoint } from './middleware';
 
 /** express-rate-limit overrides for every OAuth endpoint (per instance, per client address); `false` turns them off. */
 export type OAuthRateLimit = { windowMs?: number; max?: number } | false;
@@ -123,7 +123,7 @@ const errorHandler: ErrorRequestHandler = (error: unknown, _req, res, next) => {
  * authentication, PKCE S256 verification, RFC 7591 registration, RFC 7009 revocation), mounted at
  * `/oauth/*` and served as a Node request listener beside the Fetch-API app.
  */
-export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLimit: OAuthRateLimit | undefined, logger: Logger) {
+export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLimit: OAuthRateLimit | undefined, logger: Logger, issuer?: string) {
   const provider = notingFailures(oauthProvider);
   const app = express();
   app.disable('x-powered-by');
@@ -134,6 +134,7 @@ export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLim
   const limit = (defaults: { windowMs: number; max: number }) => (rateLimit === false ? false : { ...defaults, ...rateLimit });
   const form = express.urlencoded({ extended: false });
   app.use(maskServerErrors(logger));
+  if (issuer) app.use('/oauth/authorize', issOnRedirects(issuer));
   // The SDK's handlers parse their own bodies; parsing first (the same parsers) lets refuseBadText see them.
   app.use('/oauth/authorize', form, refuseBadText, authorizationHandler({ provider, rateLimit: limit({ windowMs: 15 * 60_000, max: 100 }) }));
   app.use('/oauth/token', form, basicClientAuth, refuseBadText, tokenHandler({ provider, rateLimit: limit({ windowMs: 60_000, max: 600 }) }));
@@ -142,7 +143,7 @@ export function createOAuthEndpoints(oauthProvider: OAuthServerProvider, rateLim
     '/oauth/register',
     express.json(),
     refuseBadText,
-    clientRegistrationHandler({ clientsStore: provider.clientsStore, rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
+    ...registrationEndpoint(provider.clientsStore, { rateLimit: limit({ windowMs: 60 * 60_000, max: 300 }), clientSecretExpirySeconds: 0 }),
   );
   app.use((_req, res) => {
     res.status(404).json({ error: 'invalid_request', error_description: 'No such OAuth endpoint.' });

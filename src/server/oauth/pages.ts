@@ -25,9 +25,20 @@ export function pageHeaders(formTargets: string[] = []): Record<string, string> 
 const layout = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)} · Pact</title><style>${STYLE}</style></head><body><main>${body}</main></body></html>`;
 
+/** How a page names the client: `name` is what the client says; `verifiedHost` is where its metadata document is published (checked by fetching it). */
+export interface ClientLabel {
+  name: string;
+  verifiedHost?: string;
+}
+
+const clientIntro = (client: ClientLabel) =>
+  client.verifiedHost
+    ? `<strong>${esc(client.name)}</strong> (a name the client gives itself; verified: its identity is published by <strong>${esc(client.verifiedHost)}</strong>)`
+    : `<strong>${esc(client.name)}</strong>`;
+
 export interface SignInPage {
   requestId: string;
-  clientName: string;
+  client: ClientLabel;
   email?: string;
   error?: string;
 }
@@ -35,7 +46,7 @@ export interface SignInPage {
 export function signInPage(page: SignInPage): string {
   return layout(
     'Sign in',
-    `<h1>Sign in to Pact</h1><p class="muted"><strong>${esc(page.clientName)}</strong> wants to connect to your Pact workspace.</p>
+    `<h1>Sign in to Pact</h1><p class="muted">${clientIntro(page.client)} wants to connect to your Pact workspace.</p>
 ${page.error ? `<p class="error" role="alert">${esc(page.error)}</p>` : ''}
 <form method="post" action="/oauth/sign-in">
 <input type="hidden" name="request" value="${esc(page.requestId)}">
@@ -48,8 +59,10 @@ ${page.error ? `<p class="error" role="alert">${esc(page.error)}</p>` : ''}
 export interface ConsentPage {
   requestId: string;
   formToken: string;
-  clientName: string;
+  client: ClientLabel;
   redirectHost: string;
+  /** The redirect goes to a program on the user's computer (any local program can claim a client's name). */
+  loopbackRedirect?: boolean;
   resource: string;
   userEmail: string;
   scopes: string[];
@@ -73,8 +86,10 @@ export function consentPage(page: ConsentPage): string {
           .join('')}</select>`;
   return layout(
     'Approve access',
-    `<h1>Allow ${esc(page.clientName)}?</h1>
+    `<h1>Allow ${esc(page.client.name)}?</h1>
+${page.client.verifiedHost ? `<p class="muted">“${esc(page.client.name)}” is the name the client gives itself. Verified: its identity document is published by <strong>${esc(page.client.verifiedHost)}</strong>.</p>` : ''}
 <p class="muted">Signed in as ${esc(page.userEmail)}. After you decide, you return to <strong>${esc(page.redirectHost)}</strong>.</p>
+${page.loopbackRedirect && page.client.verifiedHost ? `<p class="error">It returns to a program on this computer (${esc(page.redirectHost)}); any local program could use this client's name. Allow only if you just started this connection yourself.</p>` : ''}
 <p>It asks to:</p><ul>${scopes}</ul>
 <p class="muted">For <code>${esc(page.resource)}</code>. Every call it makes is consent-filtered, audited and metered in the workspace you choose; it gets no more than your role allows.</p>
 <form method="post" action="/oauth/consent">

@@ -7,7 +7,8 @@ import type { PendingRequest } from '../../services/oauth/grants';
 import { OAUTH_SCOPES, OFFLINE_ACCESS } from '../../services/oauth/scopes';
 import { recordSecurityEvent } from '../../services/security-events';
 import { clientIp, credentialsOf, sessionCookie } from '../credentials';
-import { consentPage, messagePage, pageHeaders, signInPage } from './pages';
+import { isMetadataDocumentId } from '../../services/oauth/client-metadata';
+import { consentPage, messagePage, pageHeaders, signInPage, type ClientLabel } from './pages';
 import { authorizationResponse } from './provider';
 import type { PactResources } from './resources';
 
@@ -60,6 +61,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
     revocation_endpoint_auth_methods_supported: ['none', 'client_secret_post', 'client_secret_basic'],
     scopes_supported: [...OAUTH_SCOPES],
     authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
   };
 
   const protectedResource = (resource: string) => ({
@@ -78,9 +80,11 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
     ['/.well-known/oauth-protected-resource/graphql', () => protectedResource(resources.graphql)],
   ]);
 
-  const clientName = async (clientId: string) => {
-    const client = await clients.getClient(clientId);
-    return client?.client_name ?? client?.client_uri ?? clientId;
+  /** The client as the pages show it: its self-asserted name and, for a metadata-document client, the host that published it. */
+  const clientOf = async (clientId: string): Promise<ClientLabel> => {
+    const client = await Promise.resolve(clients.getClient(clientId)).catch(() => undefined);
+    const name = client?.client_name ?? client?.client_uri ?? clientId;
+    return isMetadataDocumentId(clientId) ? { name, verifiedHost: new URL(clientId).host } : { name };
   };
 
   const sessionOf = async (request: Request): Promise<{ token: string; user: SessionUser } | null> => {
@@ -110,7 +114,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
       const id = requestParam(request);
       const pending = await grants.request(id);
       if (!pending) return expired();
-      return html(signInPage({ requestId: id, clientName: await clientName(pending.clientId) }));
+      return html(signInPage({ requestId: id, client: await clientOf(pending.clientId) }));
     }
     if (request.method !== 'POST') return html(messagePage('Not allowed', 'Use the sign-in form.'), 405, { allow: 'GET, POST' });
     if (foreignPost(request)) return html(messagePage('Not allowed', 'This form may only be posted from Pact.'), 403);
@@ -133,7 +137,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
         ip: clientIp(request),
         userAgent: request.headers.get('user-agent'),
       });
-      const page = signInPage({ requestId: id, clientName: await clientName(pending.clientId), email, error: error.message });
+      const page = signInPage({ requestId: id, client: await clientOf(pending.clientId), email, error: error.message });
       return html(page, 401);
     }
   };
@@ -155,8 +159,9 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
       const page = consentPage({
         requestId: id,
         formToken: formTokens.issue(id, session.token),
-        clientName: await clientName(pending.clientId),
+        client: await clientOf(pending.clientId),
         redirectHost: redirect.host,
+        loopbackRedirect: ['localhost', '127.0.0.1', '[::1]'].includes(redirect.hostname),
         resource: pending.resource,
         userEmail: session.user.email,
         scopes: pending.scopes,

@@ -54,7 +54,7 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 type RpcAnswer = { jsonrpc: string; id: unknown; error?: { code: number; message: string; data?: Record<string, unknown> }; result?: unknown };
 
 const events = async (kind: string, path: string) =>
-  (await pact.sql<{ n: number }>(sql`select count(*)::int as n from security_events where kind = ${kind} and path = ${path}`))[0]?.n ?? 0;
+  (await pact.sql<{ n: number }>(sql`select coalesce(sum(count), 0)::int as n from security_events where kind = ${kind} and path = ${path}`))[0]?.n ?? 0;
 
 describe('Host validation (DNS rebinding)', () => {
   it('refuses a foreign Host on /mcp with 403, a JSON-RPC error echoing the id, and a foreign_host security event', async () => {

@@ -9,6 +9,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** The first unexpected failure seen while serving the request (for handlers that swallow it). */
   failure?: unknown;
+  /** The JSON-RPC id of the message being served (MCP), so a masked failure answers with it. */
+  rpcId?: string | number | null;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -4,6 +4,8 @@ import { CallToolRequestSchema, ErrorCode as RpcError, ListToolsRequestSchema, t
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { parse, type DocumentNode } from 'graphql';
 import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
+import { maskFailure } from '../lib/faults';
+import { currentRequest, noteFailure } from '../lib/request-context';
 import type { PactYoga } from '../server/yoga';
 import { authenticateRequest, clientIp } from '../server/credentials';
 import { refuseForeignHost, type HttpPolicy } from '../server/http-guards';
@@ -131,6 +133,8 @@ export function createMcpFacade(options: McpFacadeOptions) {
       }
     }
     const id: RpcId = rpcIdOf(body);
+    const context = currentRequest();
+    if (context) context.rpcId = id;
     const foreignHost = await refuseForeignHost(services, request, options.http, 'mcp');
     if (foreignHost) return rpcError(403, id, -32000, foreignHost, { code: ErrorCode.Forbidden, reason: 'FOREIGN_HOST' });
     const origin = foreignOrigin(request, options.http);
@@ -208,7 +212,16 @@ export function createMcpFacade(options: McpFacadeOptions) {
     server.setRequestHandler(CallToolRequestSchema, async (req) => {
       const entry = compiled.get(req.params.name);
       if (!entry || !call) throw protocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
-      return callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
+      try {
+        return await callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
+      } catch (error) {
+        // The SDK would relay the error's own message: log the detail, answer the masked one.
+        noteFailure(error);
+        const masked = maskFailure(error);
+        const requestId = currentRequest()?.requestId;
+        services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
+        throw Object.assign(protocolError(RpcError.InternalError, masked.message), { data: { code: masked.code, ...(requestId ? { requestId } : {}) } });
+      }
     });
     const json = !prefersEventStream(request);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });

@@ -62,6 +62,8 @@ const MAX_RPC_BODY = 1024 * 1024;
 
 /** The JSON-RPC id of a request body, when it can still be read and names one. */
 async function rpcIdOf(request: Request): Promise<string | number | null> {
+  const known = currentRequest()?.rpcId;
+  if (known !== undefined) return known;
   if (request.bodyUsed || request.method !== 'POST') return null;
   try {
     const text = await request.text();

@@ -79,4 +79,22 @@ describe('an unexpected error on every handler', () => {
     const after = await call(`${pact.url}/graphql`, { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ contacts { returned } }' }) });
     expect(after.status).toBe(200);
   });
+
+  it('masks an unexpected error inside an MCP tool call (after authentication) with the request id', async () => {
+    await pact.sql(sql.raw('alter table usage_ledger rename to usage_ledger_moved'));
+    let answer: Answer;
+    try {
+      answer = await mcpCall(pact.url, key, 11, 'query_contacts', {});
+    } finally {
+      await pact.sql(sql.raw('alter table usage_ledger_moved rename to usage_ledger'));
+    }
+    expect(leaksIn(answer.text), answer.text).toEqual([]);
+    expect(answer.text).not.toMatch(/_moved|relation|does not exist|usage_ledger/);
+    const id = answer.headers.get('x-request-id') as string;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const body = JSON.parse(answer.text) as { id: number; error?: { code: number; message: string; data?: { code: string; requestId: string } } };
+    expect(body).toMatchObject({ id: 11, error: { code: -32603, message: 'Unexpected error.', data: { code: 'INTERNAL_SERVER_ERROR', requestId: id } } });
+    const line = logs.split('\n').find((l) => l.includes(`"requestId":"${id}"`) && l.includes('does not exist'));
+    expect(line, `no log line with ${id} and the detail`).toBeDefined();
+  });
 });

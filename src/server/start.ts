@@ -144,6 +144,15 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/**
+ * Idle keep-alive connections stay open longer than HTTP clients keep them (undici: 4 s) and than load
+ * balancers do (60 s), so a client never reuses a connection the server is just closing (ECONNRESET).
+ */
+export function keepConnectionsAlive(server: Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+}
+
 /** Opens the database, migrates, seeds the demo on an empty database, mints the demo key, and listens. */
 export async function startPact(
   config: Config,
@@ -160,6 +169,7 @@ export async function startPact(
     if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":{"code":"STARTING","message":"Pact is starting."}}');
   });
+  keepConnectionsAlive(server);
   const port = await listen(server, config.port, config.host);
   const serving = loadServing();
   serving.catch(() => {});

@@ -11,6 +11,7 @@ import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
 import { pactMcp } from '../../src/mcp/index';
 import { createApp, type AppOptions } from '../../src/server/app';
+import { keepConnectionsAlive } from '../../src/server/start';
 import { freshDatabase } from './database';
 
 /** Small seed with known consent numbers; tests count the rest from the database. */
@@ -89,6 +90,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   const seed = options.database?.seed ?? (await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE }));
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server: Server = createServer((req, res) => listener?.(req, res));
+  keepConnectionsAlive(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

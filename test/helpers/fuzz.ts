@@ -1,16 +1,10 @@
 import { persistedOperations } from '../../src/graphql/persisted';
 import { mcpTools } from '../../src/mcp/generated/tools';
+import { mulberry32 } from '../../src/lib/prng';
 
 /** mulberry32: a small seeded PRNG, so a failing request reproduces from its seed and index. */
 export function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
   return { next, int, pick, chance: (p: number) => next() < p };

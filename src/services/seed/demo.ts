@@ -7,6 +7,7 @@ import type { MemberRole } from '../auth/scopes';
 import { indexSealedContacts, sealedColumns } from '../crm/contacts';
 import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
+import { mulberry32 } from '../../lib/prng';
 
 /** The password of every seeded demo user. */
 export const DEMO_PASSWORD = 'pact-demo';
@@ -62,14 +63,7 @@ const ACTIVITY_SUBJECTS = ['Intro call', 'Sent proposal', 'Pricing follow-up', '
 
 /** A small deterministic PRNG so the demo data is the same on every machine. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   return {
     next,
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),

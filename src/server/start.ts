@@ -8,6 +8,7 @@ import { dataDirMasterKey, lockDataDir } from '../db/data-dir';
 import { pendingMigrations } from '../db/migration-status';
 import { memberships, tenantKeys, tenants } from '../db/schema';
 import type { Logger } from '../lib/logger';
+import { isConnectionLoss } from '../lib/faults';
 import type { Principal } from '../services/auth/principal';
 import { API_KEY_SCOPES } from '../services/auth/scopes';
 import type { Services } from '../services/index';
@@ -144,6 +145,23 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+let rejectionGuard = false;
+
+/**
+ * A rejection nobody handles ends the process (Node's default), except a lost database connection
+ * that postgres.js rejects on a statement it queued internally after the socket closed (its open
+ * defects #1154/#1208, beside what scripts/patch-postgres.mjs mends): that one is logged and the
+ * pool reconnects. Installed once per process by `startPact`.
+ */
+function survivePoolLoss(logger: Logger): void {
+  if (rejectionGuard) return;
+  rejectionGuard = true;
+  process.on('unhandledRejection', (reason) => {
+    if (!isConnectionLoss(reason)) throw reason;
+    logger.warn({ err: reason }, 'a database statement failed with its lost connection after its caller had gone');
+  });
+}
+
 /**
  * Idle keep-alive connections stay open longer than HTTP clients keep them (undici: 4 s) and than load
  * balancers do (60 s), so a client never reuses a connection the server is just closing (ECONNRESET).
@@ -170,6 +188,7 @@ export async function startPact(
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":{"code":"STARTING","message":"Pact is starting."}}');
   });
   keepConnectionsAlive(server);
+  survivePoolLoss(logger);
   const port = await listen(server, config.port, config.host);
   const serving = loadServing();
   serving.catch(() => {});

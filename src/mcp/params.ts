@@ -32,8 +32,8 @@ export function invalidParams(message: { method: string; id?: unknown; params?: 
   if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
     return 'Invalid params: "params" must be an object.';
   }
-  const schema = schemas[message.method as keyof typeof schemas] as (typeof schemas)[keyof typeof schemas] | undefined;
-  if (!schema) return null;
+  if (!Object.hasOwn(schemas, message.method)) return null;
+  const schema = schemas[message.method as keyof typeof schemas];
   const parsed = schema.safeParse(message);
   if (parsed.success) return null;
   return `Invalid params: ${(parsed.error.issues as Issue[]).slice(0, 5).map(describe).join('; ')}.`;

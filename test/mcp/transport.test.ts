@@ -211,6 +211,13 @@ describe('JSON-RPC answers', () => {
     expect((await pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log`))[0]?.n).toBe(before);
   });
 
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('answers the method %s with -32601, not a 500', async (method) => {
+    const res = await post({ jsonrpc: '2.0', id: 21, method, params: {} });
+    expect(res.status).toBeLessThan(500);
+    const answer = (await res.json()) as RpcAnswer;
+    expect(answer).toMatchObject({ id: 21, error: { code: -32601 } });
+  });
+
   it('answers a notification with 202 and no body', async () => {
     const res = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     expect(res.status).toBe(202);

@@ -24,6 +24,14 @@ export const MCP_TOOL = 'query_contacts';
 export const MCP_PROTOCOL_VERSION = '2025-11-25';
 export const PAGE_ARGUMENTS = { first: 50 } as const;
 
+/** The headers of an MCP `tools/call` with a bearer API key. */
+export const mcpHeaders = (apiKey: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  authorization: `Bearer ${apiKey}`,
+  'mcp-protocol-version': MCP_PROTOCOL_VERSION,
+});
+
 /** The generated tool definition of `query_contacts` and the persisted document it runs. */
 export function contactsTool(): { hash: string; document: string; rateLimitPerMin: number | null } {
   const tool = mcpTools.find((t) => t.name === MCP_TOOL);
@@ -45,12 +53,7 @@ export function pathCalls(apiKey: string): Record<PathKind, HttpCall> {
   return {
     mcp: {
       path: '/mcp/',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${apiKey}`,
-        'mcp-protocol-version': MCP_PROTOCOL_VERSION,
-      },
+      headers: mcpHeaders(apiKey),
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: MCP_TOOL, arguments: PAGE_ARGUMENTS } }),
       okBody: mcpOk,
     },

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { persistedOperations } from '../../src/graphql/persisted';
 import { mcpTools } from '../../src/mcp/generated/tools';
 import type { HttpCall } from './load';
-import { MCP_PROTOCOL_VERSION } from './paths';
+import { mcpHeaders } from './paths';
 
 export interface ToolCase {
   tool: string;
@@ -40,12 +40,7 @@ export function toolCalls(apiKey: string, c: ToolCase): ToolCalls {
     rootField: root,
     mcp: {
       path: '/mcp/',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${apiKey}`,
-        'mcp-protocol-version': MCP_PROTOCOL_VERSION,
-      },
+      headers: mcpHeaders(apiKey),
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: c.tool, arguments: c.args } }),
       okBody: (b) => b.includes('"structuredContent":{') && !b.includes('"isError":true') && !b.includes('"error":{'),
     },

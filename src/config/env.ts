@@ -42,6 +42,7 @@ const schema = z.object({
         .filter(Boolean),
     ),
   PACT_ALLOW_PRIVATE_UPSTREAMS: bool.default('false'),
+  PACT_TRUST_PROXY: bool.default('false'),
   PACT_MODEL_PROVIDER: z.enum(['offline', 'anthropic', 'openai']).default('offline'),
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: optionalUrl(['http:', 'https:'], 'must be an http(s) URL'),
@@ -72,6 +73,8 @@ export interface Config {
   masterKey: Buffer | undefined;
   allowedOrigins: string[];
   allowPrivateUpstreams: boolean;
+  /** Client addresses come from `X-Forwarded-For` (`PACT_TRUST_PROXY`); otherwise from the socket. */
+  trustProxy: boolean;
   modelProvider: 'offline' | 'anthropic' | 'openai';
   anthropicApiKey: string | undefined;
   anthropicBaseUrl: string | undefined;
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     masterKey: e.PACT_MASTER_KEY ? (decodeKey(e.PACT_MASTER_KEY) ?? undefined) : undefined,
     allowedOrigins: e.PACT_ALLOWED_ORIGINS,
     allowPrivateUpstreams: e.PACT_ALLOW_PRIVATE_UPSTREAMS,
+    trustProxy: e.PACT_TRUST_PROXY,
     modelProvider: e.PACT_MODEL_PROVIDER,
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,

@@ -11,6 +11,8 @@ export interface RequestContext {
   failure?: unknown;
   /** The JSON-RPC id of the message being served (MCP), so a masked failure answers with it. */
   rpcId?: string | number | null;
+  /** The client's address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted proxy. */
+  clientIp?: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

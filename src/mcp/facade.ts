@@ -142,7 +142,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
       await recordSecurityEvent(services.database, services.logger, {
         kind: 'foreign_origin',
         path: 'mcp',
-        ip: clientIp(request),
+        ip: clientIp(),
         userAgent: request.headers.get('user-agent'),
         detail: { origin: origin.slice(0, 200) },
       });
@@ -164,14 +164,23 @@ export function createMcpFacade(options: McpFacadeOptions) {
       const header = challenge(request, presented ? { code: 'invalid_token', description: error.message } : undefined);
       return rpcError(status, id, -32001, error.message, { code: error.code }, status === 401 ? { 'www-authenticate': header } : {});
     }
-    if (!('text' in read)) return rpcError(413, null, -32600, 'Request body too large.');
-    if (!parsed) return rpcError(400, null, -32700, 'Parse error: the body is not JSON.');
-    if (Array.isArray(body)) return rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
+    /** A message the caller sent that cannot be served: audited as a refused call, then answered. */
+    const malformed = async (reason: string, response: Response) => {
+      const call = newCall(principal, 'mcp');
+      const method = (body as { method?: unknown } | undefined)?.method;
+      call.operation = `malformed:${typeof method === 'string' ? method.slice(0, 100) : reason}`;
+      await recordCall(services.database, services.audit, call, 'error', reason);
+      return response;
+    };
+    if (!('text' in read)) return malformed('BODY_TOO_LARGE', rpcError(413, null, -32600, 'Request body too large.'));
+    if (!parsed) return malformed('PARSE_ERROR', rpcError(400, null, -32700, 'Parse error: the body is not JSON.'));
+    if (Array.isArray(body))
+      return malformed('BATCH_REFUSED', rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.'));
     const invalid = invalidRequest(body);
-    if (invalid) return rpcError(400, id, RpcError.InvalidRequest, invalid);
+    if (invalid) return malformed('INVALID_REQUEST', rpcError(400, id, RpcError.InvalidRequest, invalid));
     const message = body as { method?: string; id?: unknown; params?: { name?: unknown; arguments?: unknown } };
     const badParams = message.method === undefined ? null : invalidParams({ ...message, method: message.method });
-    if (badParams) return rpcError(200, id, RpcError.InvalidParams, badParams);
+    if (badParams) return malformed('INVALID_PARAMS', rpcError(200, id, RpcError.InvalidParams, badParams));
 
     let call: Call | null = null;
     if (message.method === 'tools/call' && typeof message.params?.name === 'string') {

@@ -26,6 +26,8 @@ export interface AppOptions {
   production?: boolean;
   /** Browser origins allowed to call the API with credentials. */
   allowedOrigins?: string[];
+  /** Take the client address from the first `X-Forwarded-For` hop (only behind a proxy that sets it). */
+  trustProxy?: boolean;
   /** Where the server listens: with a loopback host, `localhost`, `127.0.0.1` and `[::1]` on its port are this server too. */
   listen?: ListenAddress;
   /** Query-limit overrides (tests). */
@@ -128,7 +130,7 @@ export function createApp(options: AppOptions): PactApp {
       await recordSecurityEvent(services.database, logger, {
         kind: 'sign_in_failed',
         path: 'auth',
-        ip: clientIp(request),
+        ip: clientIp(),
         userAgent: request.headers.get('user-agent'),
       });
       return json(errorBody(error.code, error.message), 401);
@@ -225,6 +227,9 @@ export function createApp(options: AppOptions): PactApp {
   const listener = (req: IncomingMessage, res: ServerResponse) =>
     runInRequest((context) => {
       res.setHeader(REQUEST_ID_HEADER, context.requestId);
+      const forwarded = options.trustProxy ? req.headers['x-forwarded-for'] : undefined;
+      const hop = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+      context.clientIp = (hop || req.socket.remoteAddress) ?? null;
       const path = (req.url ?? '/').split('?')[0]?.replace(/(.)\/$/, '$1') ?? '/';
       if (OAUTH_ENDPOINTS.has(path)) return oauthEndpoints(req, res);
       void handler(req, res);

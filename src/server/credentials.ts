@@ -1,4 +1,5 @@
 import { ErrorCode, PactError, isPactError } from '../lib/errors';
+import { currentRequest } from '../lib/request-context';
 import { SESSION_COOKIE, type Credentials } from '../services/auth/authenticator';
 import type { CallPath, Principal } from '../services/auth/principal';
 import type { Services } from '../services/index';
@@ -36,8 +37,8 @@ export function credentialsOf(request: Request, options: { cookies?: boolean } =
 export const sessionCookie = (token: string, expiresAt: Date, flags: string): string =>
   `${SESSION_COOKIE}=${encodeURIComponent(token)}; ${flags}; Max-Age=${Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000))}`;
 
-export const clientIp = (request: Request): string | null =>
-  request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
+/** The client address of the request being served (see `PACT_TRUST_PROXY`). */
+export const clientIp = (): string | null => currentRequest()?.clientIp ?? null;
 
 /** An OAuth token presented to a resource it was not issued for (RFC 8707). */
 export const wrongAudience = () =>
@@ -65,7 +66,7 @@ export async function authenticateRequest(
       await recordSecurityEvent(services.database, services.logger, {
         kind: error.code === ErrorCode.Unauthenticated ? 'unauthenticated' : error.code.toLowerCase(),
         path,
-        ip: clientIp(request),
+        ip: clientIp(),
         userAgent: request.headers.get('user-agent'),
         tenantHint: request.headers.get('x-tenant-id'),
         detail: { code: error.code, reason: error.extensions.reason ?? null },

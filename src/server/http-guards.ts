@@ -68,7 +68,7 @@ export async function refuseForeignHost(services: Services, request: Request, po
   await recordSecurityEvent(services.database, services.logger, {
     kind: 'foreign_host',
     path,
-    ip: clientIp(request),
+    ip: clientIp(),
     userAgent: request.headers.get('user-agent'),
     detail: { host: host.slice(0, 200) },
   });

@@ -242,6 +242,7 @@ export async function startPact(
       graphiql: config.env !== 'production',
       production: config.env === 'production',
       allowedOrigins: config.allowedOrigins,
+      trustProxy: config.trustProxy,
       mcp: pactMcp({ services, publicUrl: url }),
       secureCookies: config.publicUrl.startsWith('https:'),
     });

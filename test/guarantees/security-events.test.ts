@@ -5,7 +5,7 @@ import { startTestPact, type TestPact } from '../helpers/pact';
 
 let pact: TestPact;
 beforeAll(async () => {
-  pact = await startTestPact();
+  pact = await startTestPact({ trustProxy: true });
 });
 afterAll(() => pact.close());
 
@@ -51,6 +51,22 @@ describe('security events from unauthenticated junk', () => {
     );
     expect(row).toMatchObject({ ip: '203.0.113.7', path: 'graphql' });
   }, 180_000);
+
+  it('without PACT_TRUST_PROXY the socket address is recorded, not a forged X-Forwarded-For', async () => {
+    const direct = await startTestPact({ database: { database: pact.database, masterKey: pact.masterKey, seed: pact.seed } });
+    try {
+      const res = await fetch(`${direct.url}/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '192.0.2.99' },
+        body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password-123' }),
+      });
+      expect(res.status).toBe(401);
+      const rows = await pact.sql<{ ip: string | null }>(sql`select ip from security_events where kind = 'sign_in_failed' and path = 'auth'`);
+      expect(rows.map((r) => r.ip)).toEqual(['127.0.0.1']);
+    } finally {
+      await direct.close();
+    }
+  }, 60_000);
 
   it('forged X-Forwarded-For addresses cannot multiply rows past the per-minute address cap', async () => {
     const n = MAX_ADDRESSES_PER_MINUTE + 50;

@@ -66,6 +66,8 @@ export interface TestPactOptions {
   limits?: Partial<LimitPolicy>;
   redisUrl?: string;
   production?: boolean;
+  /** Client addresses from `X-Forwarded-For` (PACT_TRUST_PROXY). */
+  trustProxy?: boolean;
   hardening?: AppOptions['hardening'];
   /** Where the server logs (silent by default). */
   logger?: Logger;
@@ -103,6 +105,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
     mcp: pactMcp({ services, publicUrl: url }),
     oauth: { rateLimit: false, ...options.oauth },
     ...(options.hardening ? { hardening: options.hardening } : {}),
+    ...(options.trustProxy ? { trustProxy: true } : {}),
   });
   listener = app.listener;
 

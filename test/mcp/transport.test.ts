@@ -56,6 +56,10 @@ type RpcAnswer = { jsonrpc: string; id: unknown; error?: { code: number; message
 const events = async (kind: string, path: string) =>
   (await pact.sql<{ n: number }>(sql`select coalesce(sum(count), 0)::int as n from security_events where kind = ${kind} and path = ${path}`))[0]?.n ?? 0;
 
+/** Audit rows of refused malformed MCP messages with `code`. */
+const malformedRows = async (code: string) =>
+  (await pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log where path = 'mcp' and error_code = ${code}`))[0]?.n ?? 0;
+
 describe('Host validation (DNS rebinding)', () => {
   it('refuses a foreign Host on /mcp with 403, a JSON-RPC error echoing the id, and a foreign_host security event', async () => {
     const before = await events('foreign_host', 'mcp');
@@ -185,13 +189,22 @@ describe('JSON-RPC answers', () => {
     ['jsonrpc 1.0', { jsonrpc: '1.0', id: 2, method: 'tools/list' }, 2],
     ['no method', { jsonrpc: '2.0', id: 3 }, 3],
     ['a non-string method', { jsonrpc: '2.0', id: 4, method: 7 }, 4],
-  ])('answers %s with 400 and -32600 Invalid Request', async (_, body, id) => {
+  ])('answers %s with 400 and -32600 Invalid Request, audited', async (_, body, id) => {
+    const before = await malformedRows('INVALID_REQUEST');
     const res = await post(body);
     expect(res.status).toBe(400);
     const answer = (await res.json()) as RpcAnswer;
     expect(answer.error?.code).toBe(-32600);
     expect(answer.error?.message).toMatch(/^Invalid Request: /);
     expect(answer.id).toBe(id);
+    expect(await malformedRows('INVALID_REQUEST')).toBe(before + 1);
+  });
+
+  it('audits a body that is not JSON and a batch from an authenticated caller, one row each', async () => {
+    const [parse, batch] = [await malformedRows('PARSE_ERROR'), await malformedRows('BATCH_REFUSED')];
+    expect((await post('{nope')).status).toBe(400);
+    expect((await post([{ jsonrpc: '2.0', id: 1, method: 'tools/list' }])).status).toBe(400);
+    expect([await malformedRows('PARSE_ERROR'), await malformedRows('BATCH_REFUSED')]).toEqual([parse + 1, batch + 1]);
   });
 
   it.each([
@@ -200,15 +213,19 @@ describe('JSON-RPC answers', () => {
     ['no tool name', { jsonrpc: '2.0', id: 12, method: 'tools/call', params: { arguments: {} } }, /params\.name: expected string/],
     ['a numeric tool name', { jsonrpc: '2.0', id: 13, method: 'tools/call', params: { name: 5 } }, /params\.name: expected string/],
     ['arguments not an object', { jsonrpc: '2.0', id: 14, method: 'tools/call', params: { name: 'query_contacts', arguments: [1] } }, /params\.arguments/],
-  ])('answers %s with -32602 Invalid params, readable, echoing the id', async (_, body, message) => {
-    const before = (await pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log`))[0]?.n;
+  ])('answers %s with -32602 Invalid params, readable, echoing the id, and audits it once', async (_, body, message) => {
+    const before = await malformedRows('INVALID_PARAMS');
     const res = await post(body);
     const answer = (await res.json()) as RpcAnswer;
     expect(answer.error?.code).toBe(-32602);
     expect(answer.error?.message).toMatch(message);
     expect(answer.error?.message).not.toMatch(/"code":|\[\s*\{/);
     expect(answer.id).toBe(body.id);
-    expect((await pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log`))[0]?.n).toBe(before);
+    expect(await malformedRows('INVALID_PARAMS')).toBe(before + 1);
+    const [row] = await pact.sql<{ operation: string; path: string; outcome: string }>(
+      sql`select operation, path, outcome from audit_log where error_code = 'INVALID_PARAMS' order by at desc, seq desc limit 1`,
+    );
+    expect(row).toEqual({ operation: `malformed:${body.method}`, path: 'mcp', outcome: 'error' });
   });
 
   it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('answers the method %s with -32601, not a 500', async (method) => {

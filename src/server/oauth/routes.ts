@@ -134,7 +134,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
       await recordSecurityEvent(services.database, services.logger, {
         kind: 'sign_in_failed',
         path: 'oauth',
-        ip: clientIp(request),
+        ip: clientIp(),
         userAgent: request.headers.get('user-agent'),
       });
       const page = signInPage({ requestId: id, client: await clientOf(pending.clientId), email, error: error.message });

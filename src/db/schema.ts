@@ -632,6 +632,24 @@ export const agentRuns = pgTable(
 );
 
 /**
+ * Model spend held for agent runs whose model call is under way (taken before the call, in a short
+ * transaction of its own; released when the run is recorded). A reservation left by a process that
+ * died expires at `expires_at`.
+ */
+export const aiBudgetReservations = pgTable(
+  'ai_budget_reservations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    microcents: bigint('microcents', { mode: 'number' }).notNull(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [index('ai_budget_reservations_tenant_idx').on(t.tenantId, t.expiresAt)],
+);
+
+/**
  * Contacts deleted by an e-mail erasure: the contact id and its (erased) consent subject, nothing
  * derived from the address, so an agent given a deleted contact's id can answer `consent_erased`.
  */

@@ -12,6 +12,8 @@ export interface GraphQLContext {
   /** The call being served: audit, cost and limits are accounted on it. */
   call: Call;
   tx?: Db;
+  /** Leaves the transaction for the length of `work` (see `ServiceContext.outside`); bound by the pipeline. */
+  outside?: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const serviceContexts = new WeakMap<GraphQLContext, ServiceContext>();
@@ -23,11 +25,16 @@ export function svc(ctx: GraphQLContext): ServiceContext {
     if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
     existing = {
       principal: ctx.principal,
-      tx: ctx.tx,
+      // The pipeline may move the call to a new transaction (see `outside`): always the current one.
+      get tx(): Db {
+        if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
+        return ctx.tx;
+      },
       database: ctx.services.database,
       keys: ctx.services.keys,
       cursors: ctx.services.cursors,
       metrics: ctx.call.metrics,
+      ...(ctx.outside ? { outside: ctx.outside } : {}),
     };
     serviceContexts.set(ctx, existing);
   }

@@ -14,6 +14,20 @@ export interface ServiceContext {
   cursors: CursorCodec;
   /** The running call's counters (result count, consent-hidden count) for its audit row. */
   metrics?: CallMetrics;
+  /**
+   * Set by the pipeline when the call may leave its transaction: commits the work so far, runs
+   * `work` holding no database connection, and returns once `tx` is a new transaction of the tenant.
+   */
+  outside?: <T>(work: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Runs slow work that needs no database (a model call) outside the call's transaction when the
+ * pipeline allows it, so that no pooled connection, and on the embedded database no other request,
+ * waits for it; otherwise inside. `detached` tells `work` whether it may open transactions of its own.
+ */
+export function outsideTransaction<T>(ctx: ServiceContext, work: (detached: boolean) => Promise<T>): Promise<T> {
+  return ctx.outside ? ctx.outside(() => work(true)) : work(false);
 }
 
 /** Reports records returned and records hidden by consent to the running call. */

@@ -1,6 +1,8 @@
 import { Kind, print, visit, type DocumentNode, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GraphQLContext } from '../../graphql/context';
+import type { Db } from '../../db/client';
+import { withTenantPhases } from '../../db/phases';
 import { describeOperation } from '../../graphql/operation';
 import { ErrorCode, PactError, isPactError } from '../../lib/errors';
 import { findBadText, textProblem } from '../../lib/text';
@@ -104,10 +106,15 @@ export function useGuarantees(services: Services): Plugin<GraphQLContext> {
 
         const idempotency = isMutation && call.idempotencyKey ? { key: call.idempotencyKey, hash: requestHash(print(args.document), call.args) } : null;
         try {
-          const result = await database.withTenant(principal.tenantId, async (tx) => {
+          // An operation with one root field may leave its transaction while a model answers (agents).
+          const single = (shape?.fields.length ?? 0) === 1;
+          const bind = (tx: Db) => {
             ctx.tx = tx;
+          };
+          const result = await withTenantPhases(database, principal.tenantId, bind, async ({ leave, tx }) => {
+            if (single) ctx.outside = leave;
             if (idempotency) {
-              const stored = await findReplay(tx, services.keys, principal.tenantId, idempotency.key, idempotency.hash);
+              const stored = await findReplay(tx(), services.keys, principal.tenantId, idempotency.key, idempotency.hash);
               if (stored) throw new Replay(stored);
             }
             const executed = await executeFn(args);
@@ -118,10 +125,10 @@ export function useGuarantees(services: Services): Plugin<GraphQLContext> {
             call.errorCode = code;
             call.costMicrocents = outcome === 'ok' ? call.costMicrocents + call.metrics.modelCostMicrocents : 0;
             if (idempotency) {
-              const first = await storeResponse(tx, services.keys, principal.tenantId, idempotency.key, idempotency.hash, { data: executed.data ?? null });
+              const first = await storeResponse(tx(), services.keys, principal.tenantId, idempotency.key, idempotency.hash, { data: executed.data ?? null });
               if (!first) throw new Replay(null);
             }
-            await audit.append(tx, call, outcome);
+            await audit.append(tx(), call, outcome);
             return withCost(executed, call.costMicrocents);
           }, { snapshot: !isMutation });
           call.audited = true;
@@ -139,6 +146,7 @@ export function useGuarantees(services: Services): Plugin<GraphQLContext> {
           throw error;
         } finally {
           ctx.tx = undefined;
+          ctx.outside = undefined;
         }
       });
     },

@@ -1,5 +1,7 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
-import { DEFAULT_AI_BUDGET_MICROCENTS, agentRuns, tenantAiSettings } from '../../db/schema';
+import { and, eq, gt, gte, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { DEFAULT_AI_BUDGET_MICROCENTS, agentRuns, aiBudgetReservations, tenantAiSettings } from '../../db/schema';
+import { newId } from '../../lib/ids';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { toCents, toMicrocents } from '../audit/call';
 import type { ServiceContext } from '../context';
@@ -16,7 +18,12 @@ export interface AiBudget extends AiSettings {
   /** The first day of the budget's month (UTC), YYYY-MM-DD. */
   month: string;
   spentMicrocents: number;
+  /** Held for runs whose model is answering right now (at most their largest possible spend). */
+  reservedMicrocents: number;
 }
+
+/** How long a reservation holds budget if its run is never recorded (a process killed mid-call). */
+export const RESERVATION_TTL_MS = 10 * 60_000;
 
 /** The first instant of `now`'s calendar month in UTC, and of the next one. */
 export function monthOf(now: Date): { start: Date; next: Date } {
@@ -34,15 +41,19 @@ export async function aiSettings(ctx: ServiceContext): Promise<AiSettings> {
   return row ?? { monthlyBudgetMicrocents: DEFAULT_AI_BUDGET_MICROCENTS, allowPiiToModel: false };
 }
 
-/** The settings with this month's model spend (the sum of the month's agent runs). */
-export async function aiBudget(ctx: ServiceContext, now = new Date()): Promise<AiBudget> {
-  const settings = await aiSettings(ctx);
+/** The settings with this month's model spend (the sum of the month's agent runs) and live reservations. */
+export async function aiBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
+  const settings = await aiSettings({ ...ctx, tx });
   const { start } = monthOf(now);
-  const [row] = await ctx.tx
-    .select({ spent: sql<string>`coalesce(sum(${agentRuns.costMicrocents}), 0)` })
+  const tenant = ctx.principal.tenantId;
+  const [row] = await tx
+    .select({
+      spent: sql<string>`coalesce(sum(${agentRuns.costMicrocents}), 0)`,
+      reserved: sql<string>`(select coalesce(sum(${aiBudgetReservations.microcents}), 0) from ${aiBudgetReservations} where ${and(eq(aiBudgetReservations.tenantId, tenant), gt(aiBudgetReservations.expiresAt, now))})`,
+    })
     .from(agentRuns)
-    .where(and(eq(agentRuns.tenantId, ctx.principal.tenantId), gte(agentRuns.createdAt, start)));
-  return { ...settings, month: start.toISOString().slice(0, 10), spentMicrocents: Number(row?.spent ?? 0) };
+    .where(and(eq(agentRuns.tenantId, tenant), gte(agentRuns.createdAt, start)));
+  return { ...settings, month: start.toISOString().slice(0, 10), spentMicrocents: Number(row?.spent ?? 0), reservedMicrocents: Number(row?.reserved ?? 0) };
 }
 
 const cents = (microcents: number) => toCents(microcents).toFixed(2);
@@ -51,9 +62,9 @@ const cents = (microcents: number) => toCents(microcents).toFixed(2);
  * Refuses an AI call once the month's model spend reached the budget (AI_BUDGET_EXCEEDED, audited as
  * denied). Checked before each call: calls running at the same moment may overshoot by their own spend.
  */
-export async function assertWithinBudget(ctx: ServiceContext, now = new Date()): Promise<AiBudget> {
-  const budget = await aiBudget(ctx, now);
-  if (budget.spentMicrocents >= budget.monthlyBudgetMicrocents) {
+export async function assertWithinBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
+  const budget = await aiBudget(ctx, now, tx);
+  if (budget.spentMicrocents + budget.reservedMicrocents >= budget.monthlyBudgetMicrocents) {
     const resumes = monthOf(now).next.toISOString().slice(0, 10);
     throw new PactError(
       ErrorCode.AiBudgetExceeded,
@@ -64,6 +75,33 @@ export async function assertWithinBudget(ctx: ServiceContext, now = new Date()):
     );
   }
   return budget;
+}
+
+/**
+ * Holds `microcents` of the month's budget for a run about to call its model, so that runs at the
+ * same moment see each other: the check and the hold are one short transaction, serialised per
+ * tenant by an advisory lock. Refused (AI_BUDGET_EXCEEDED) as `assertWithinBudget` refuses, counting
+ * other runs' holds as spent. `detached`: the call's own transaction is not open (see
+ * `outsideTransaction`), so the hold commits at once; otherwise it is taken in the call's transaction.
+ */
+export async function reserveBudget(ctx: ServiceContext, microcents: number, detached: boolean): Promise<string | null> {
+  if (microcents <= 0) return null;
+  const hold = async (tx: Db) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ai-budget:${ctx.principal.tenantId}`}, 0))`);
+    const now = new Date();
+    await assertWithinBudget(ctx, now, tx);
+    const id = newId();
+    await tx.insert(aiBudgetReservations).values({ id, tenantId: ctx.principal.tenantId, microcents, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS) });
+    return id;
+  };
+  return detached ? ctx.database.withTenant(ctx.principal.tenantId, hold) : hold(ctx.tx);
+}
+
+/** Gives a reservation back (its run recorded its real spend, or failed); in `tx`, or in a transaction of its own. */
+export async function releaseBudget(ctx: ServiceContext, id: string | null, tx?: Db): Promise<void> {
+  if (id === null) return;
+  const release = (db: Db) => db.delete(aiBudgetReservations).where(eq(aiBudgetReservations.id, id));
+  await (tx ? release(tx) : ctx.database.withTenant(ctx.principal.tenantId, release));
 }
 
 export interface AiSettingsInput {

@@ -1,15 +1,23 @@
 import { agentRuns } from '../../db/schema';
 import { isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import { chargeModelSpend, markBlocked, record, type ServiceContext } from '../context';
+import { chargeModelSpend, markBlocked, outsideTransaction, record, type ServiceContext } from '../context';
 import { sealTenantJson } from '../keys/sealed-json';
-import { assertWithinBudget, type AiBudget } from './budget';
+import { assertWithinBudget, releaseBudget, reserveBudget, type AiBudget } from './budget';
 import { groundAnswer, maskContactDetails } from './grounding';
 import type { AgentService } from './index';
 import { modelSpend, priceOf } from './pricing';
-import { fillPlaceholders } from './providers/prompt';
+import { estimateTokens, fillPlaceholders, renderPrompt } from './providers/prompt';
 import type { AgentDefinition, AgentId } from './roster';
-import type { Citation, GroundedPrompt, ProviderId } from './types';
+import type { Citation, GroundedPrompt, ModelProvider, ProviderId } from './types';
+
+/** The most a run can cost: the prompt's estimated tokens and the longest answer, at the model's price. */
+const largestSpend = (provider: ModelProvider, prompt: GroundedPrompt, withPii: boolean): number => {
+  const price = priceOf(provider.id, provider.model);
+  if (price.input === 0 && price.output === 0) return 0;
+  const { system, user } = renderPrompt(prompt, withPii);
+  return modelSpend(price, estimateTokens(system) + estimateTokens(user), provider.maxTokens);
+};
 
 /** What a run is about, as stored: the target's kind and id (never an e-mail address), and the input's digest. */
 export interface RunSubject {
@@ -102,15 +110,27 @@ export async function answerPrompt(
   const { provider } = agents;
   const row = runRow(ctx, agents, agent, subject);
   const withPii = agent.readsPii && provider.external && budget.allowPiiToModel;
-  let reply;
+  const ask = async (detached: boolean) => {
+    const held = await reserveBudget(ctx, largestSpend(provider, prompt, withPii), detached);
+    try {
+      return { reply: await provider.answer(prompt, { withPii }), held };
+    } catch (error) {
+      await releaseBudget(ctx, held, detached ? undefined : ctx.tx);
+      throw error;
+    }
+  };
+  let answered;
   try {
-    reply = await provider.answer(prompt, { withPii });
+    // An external model answers with no transaction open; the offline one is in process.
+    answered = provider.external ? await outsideTransaction(ctx, ask) : await ask(false);
   } catch (error) {
     const code = isPactError(error) ? error.code : 'MODEL_ERROR';
     agents.logger.warn({ agent: agent.id, provider: provider.id, code }, 'agent run failed');
-    await ctx.tx.insert(agentRuns).values({ ...row, outcome: 'error', reason: code });
+    if (code !== 'AI_BUDGET_EXCEEDED') await ctx.tx.insert(agentRuns).values({ ...row, outcome: 'error', reason: code });
     throw error;
   }
+  const { reply, held } = answered;
+  await releaseBudget(ctx, held, ctx.tx);
   const grounded = groundAnswer(reply.text, prompt.records);
   if (grounded.dropped > 0) agents.logger.warn({ agent: agent.id, provider: provider.id, dropped: grounded.dropped }, 'model cited records outside its context');
   const answer = fillPlaceholders(grounded.text, prompt.substitutions);

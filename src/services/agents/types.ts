@@ -51,6 +51,8 @@ export interface ModelProvider {
   readonly model: string | null;
   /** True when the provider sends the prompt outside Pact (PII policy applies). */
   readonly external: boolean;
+  /** The most tokens an answer may have (what the AI budget reserves for a run). */
+  readonly maxTokens: number;
   /**
    * Answers the prompt. `withPii` fills personal data into the prompt before it leaves Pact (only
    * for an agent that reads PII, after the consent gate, when the tenant allows it).

@@ -36,6 +36,7 @@ export function createAnthropicProvider(options: ExternalProviderOptions): Model
     id: 'anthropic',
     model: options.model,
     external: true,
+    maxTokens: options.maxTokens,
     async answer(prompt, { withPii }) {
       const { system, user } = renderPrompt(prompt, withPii);
       let message: Anthropic.Message;

@@ -13,7 +13,7 @@ export interface ModelConfig {
   openaiBaseUrl?: string | undefined;
   /** One model request's time limit (default 30 s). */
   timeoutMs?: number | undefined;
-  /** SDK retries (default 0: the call's transaction is open while the model answers). */
+  /** SDK retries (default 0: a retry doubles a slow answer's wait). */
   maxRetries?: number | undefined;
   /** Upper bound of an answer's tokens (default 1,024). */
   maxTokens?: number | undefined;
@@ -63,6 +63,7 @@ function lazyProvider(
     id,
     model: options.model,
     external: true,
+    maxTokens: options.maxTokens,
     answer: async (prompt, answerOptions) => (await (provider ??= load(options))).answer(prompt, answerOptions),
   };
 }

@@ -10,6 +10,7 @@ export function createOfflineProvider(): ModelProvider {
     id: 'offline',
     model: null,
     external: false,
+    maxTokens: 0,
     answer: async (prompt) => ({ text: prompt.draft, inputTokens: 0, outputTokens: 0, model: null }),
   };
 }

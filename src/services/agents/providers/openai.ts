@@ -23,6 +23,7 @@ export function createOpenAiProvider(options: ExternalProviderOptions): ModelPro
     id: 'openai',
     model: options.model,
     external: true,
+    maxTokens: options.maxTokens,
     async answer(prompt, { withPii }) {
       const { system, user } = renderPrompt(prompt, withPii);
       let completion: OpenAI.Chat.Completions.ChatCompletion;

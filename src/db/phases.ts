@@ -19,20 +19,42 @@ function deferred<T>(): Deferred<T> {
 /** Commits the transaction so far, runs `work` holding no connection, and resumes in a new transaction. */
 export type Leave = <R>(work: () => Promise<R>) => Promise<R>;
 
-/** What `body` gets: `leave`, and the transaction it is in now. */
-export interface Phase {
+/** What `body` gets: `leave`, the transaction it is in now, commit hooks and a way to roll back. */
+export interface Phase<T> {
   leave: Leave;
   tx(): Db;
+  /** Work that must commit with the last transaction: run, in order, just before it commits (not on rollback). */
+  beforeCommit(hook: (tx: Db) => Promise<void>): void;
+  /** Run once the last transaction has committed. */
+  afterCommit(hook: () => void): void;
+  /** Return this from `body` to roll the transaction in progress back and resolve with `value`. */
+  rollback(value: T): RolledBack<T>;
+}
+
+const ROLLED_BACK = Symbol('rolled back');
+
+/** `body`'s answer when its transaction must not commit. */
+export interface RolledBack<T> {
+  readonly [ROLLED_BACK]: true;
+  readonly value: T;
+}
+
+const isRolledBack = <T>(value: T | RolledBack<T>): value is RolledBack<T> => typeof value === 'object' && value !== null && ROLLED_BACK in value;
+
+/** Carries a rolled-back answer out of the transaction callback (a throw is how the driver rolls back). */
+class Rollback<T> extends Error {
+  constructor(readonly value: T) {
+    super('rollback');
+  }
 }
 
 type Step<T> =
-  | { kind: 'done'; value: T }
+  | { kind: 'done'; value: T | RolledBack<T> }
   | { kind: 'error'; error: unknown }
   | { kind: 'leave'; committed: Deferred<void>; finished: Promise<void>; rebound: Deferred<void> };
 
 /**
- * Runs `body` in a transaction bound to `tenantId`, handing each transaction to `bind` before `body`
- * uses it. Calling `leave(work)` commits what `body` did so far, runs `work` while no connection is
+ * Runs `body` in a transaction bound to `tenantId` (`phase.tx()` is the current one). Calling `leave(work)` commits what `body` did so far, runs `work` while no connection is
  * held, then binds a new transaction and returns to `body`; the result comes once the last
  * transaction committed. A throw rolls back the transaction in progress only: earlier ones stay
  * committed. `leave` calls are taken one at a time.
@@ -40,8 +62,7 @@ type Step<T> =
 export async function withTenantPhases<T>(
   database: Database,
   tenantId: string,
-  bind: (tx: Db) => void,
-  body: (phase: Phase) => Promise<T>,
+  body: (phase: Phase<T>) => Promise<T | RolledBack<T>>,
   options?: TenantTxOptions,
 ): Promise<T> {
   let step = deferred<Step<T>>();
@@ -49,6 +70,15 @@ export async function withTenantPhases<T>(
   let waiting: Deferred<void> | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let current: Db | undefined;
+  const hooks: ((tx: Db) => Promise<void>)[] = [];
+  const committedHooks: (() => void)[] = [];
+  const phase: Phase<T> = {
+    leave: (work) => leave(work),
+    tx: () => tx(),
+    beforeCommit: (hook) => void hooks.push(hook),
+    afterCommit: (hook) => void committedHooks.push(hook),
+    rollback: (value) => ({ [ROLLED_BACK]: true, value }),
+  };
   const tx = (): Db => {
     if (!current) throw new Error('withTenantPhases: no transaction is bound');
     return current;
@@ -80,10 +110,9 @@ export async function withTenantPhases<T>(
         tenantId,
         async (bound) => {
           current = bound;
-          bind(bound);
           if (!running) {
             running = true;
-            body({ leave, tx }).then(
+            body(phase).then(
               (value) => step.resolve({ kind: 'done', value }),
               (error: unknown) => step.resolve({ kind: 'error', error }),
             );
@@ -92,16 +121,24 @@ export async function withTenantPhases<T>(
           }
           const next = await step.promise;
           if (next.kind === 'error') throw next.error;
+          if (next.kind === 'done') {
+            if (isRolledBack(next.value)) throw new Rollback(next.value.value);
+            for (const hook of hooks) await hook(bound);
+          }
           return next;
         },
         options,
       );
     } catch (error) {
+      if (error instanceof Rollback) return error.value as T;
       // A transaction that could not begin while `body` waits in `leave`: `body` fails with it.
       waiting?.reject(error);
       throw error;
     }
-    if (outcome.kind !== 'leave') return (outcome as { value: T }).value;
+    if (outcome.kind !== 'leave') {
+      for (const hook of committedHooks) hook();
+      return (outcome as { value: T }).value;
+    }
     current = undefined;
     step = deferred();
     waiting = outcome.rebound;

@@ -11,9 +11,22 @@ export interface GraphQLContext {
   services: Services;
   /** The call being served: audit, cost and limits are accounted on it. */
   call: Call;
-  tx?: Db;
-  /** Leaves the transaction for the length of `work` (see `ServiceContext.outside`); bound by the pipeline. */
-  outside?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The call's tenant transaction while it executes (bound by `useTenantTransaction`). */
+  transaction?: TransactionScope;
+}
+
+/** The call's tenant transaction as the pipeline binds it. */
+export interface TransactionScope {
+  /** The transaction the call is in now (a new one after `outside`). */
+  readonly tx: Db;
+  /** Present when the call may leave its transaction while slow work runs (see `ServiceContext.outside`). */
+  readonly outside: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
+  /** Work that commits with the call (audit row, idempotent response): run just before the commit, not on rollback. */
+  beforeCommit(hook: (tx: Db) => Promise<void>): void;
+  /** Run once the call's transaction has committed. */
+  afterCommit(hook: () => void): void;
+  /** Rolls the transaction back instead of committing; the call answers with the result it has. */
+  rollback(): void;
 }
 
 const serviceContexts = new WeakMap<GraphQLContext, ServiceContext>();
@@ -22,19 +35,19 @@ const serviceContexts = new WeakMap<GraphQLContext, ServiceContext>();
 export function svc(ctx: GraphQLContext): ServiceContext {
   let existing = serviceContexts.get(ctx);
   if (!existing) {
-    if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
+    const { transaction } = ctx;
+    if (!transaction) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
     existing = {
       principal: ctx.principal,
       // The pipeline may move the call to a new transaction (see `outside`): always the current one.
       get tx(): Db {
-        if (!ctx.tx) throw new PactError(ErrorCode.Internal, 'No transaction bound to this operation.');
-        return ctx.tx;
+        return transaction.tx;
       },
       database: ctx.services.database,
       keys: ctx.services.keys,
       cursors: ctx.services.cursors,
       metrics: ctx.call.metrics,
-      ...(ctx.outside ? { outside: ctx.outside } : {}),
+      ...(transaction.outside ? { outside: transaction.outside } : {}),
     };
     serviceContexts.set(ctx, existing);
   }

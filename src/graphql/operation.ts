@@ -21,8 +21,20 @@ export interface OperationShape {
   costCents: number;
 }
 
-/** The root fields an operation selects, with their cost, scope and rate limit from the schema. */
+const described = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, OperationShape | null>>>();
+
+/** The root fields an operation selects, with their cost, scope and rate limit from the schema (computed once per document). */
 export function describeOperation(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): OperationShape | null {
+  let bySchema = described.get(schema);
+  if (!bySchema) described.set(schema, (bySchema = new WeakMap()));
+  let byDocument = bySchema.get(document);
+  if (!byDocument) bySchema.set(document, (byDocument = new Map()));
+  const name = operationName ?? '';
+  if (!byDocument.has(name)) byDocument.set(name, shapeOf(schema, document, operationName));
+  return byDocument.get(name) ?? null;
+}
+
+function shapeOf(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): OperationShape | null {
   const operation = getOperationAST(document, operationName ?? undefined);
   if (!operation) return null;
   const rootType =

@@ -1,11 +1,14 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
+import { ErrorCode, isPactError } from '../lib/errors';
 import type { PactYoga } from '../server/yoga';
 import type { Call } from '../services/audit/call';
+import { finishCall } from '../services/audit/record';
 import type { Services } from '../services/index';
 
 /**
  * Runs a persisted operation through the same envelop pipeline as `/graphql` (hardening, limits,
- * tenant transaction, audit, ledger), in process, with the call's principal in context.
+ * tenant transaction, audit, ledger), in process, with the call's principal in context. A failure
+ * the pipeline throws (the database lost) is audited here, as `/graphql` audits it when it answers.
  */
 export async function runOperation(
   yoga: PactYoga,
@@ -19,5 +22,12 @@ export async function runOperation(
   const errors = validate(schema, document);
   if (errors.length > 0) return { errors };
   const contextValue = await contextFactory();
-  return (await execute({ schema, document, variableValues: variables, contextValue })) as ExecutionResult;
+  try {
+    return (await execute({ schema, document, variableValues: variables, contextValue })) as ExecutionResult;
+  } catch (error) {
+    await finishCall(services.database, services.audit, call, 'error', isPactError(error) ? error.code : ErrorCode.Internal).catch((auditError: unknown) => {
+      services.logger.error({ err: auditError }, 'could not audit a failed call');
+    });
+    throw error;
+  }
 }

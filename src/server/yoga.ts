@@ -9,8 +9,12 @@ import { currentRequest } from '../lib/request-context';
 import type { Call } from '../services/audit/call';
 import type { Services } from '../services/index';
 import { callOf, useAuthentication } from './plugins/use-authentication';
-import { useGuarantees } from './plugins/use-guarantees';
+import { useArgumentCheck } from './plugins/use-argument-check';
+import { useAudit } from './plugins/use-audit';
 import { useHardening, type HardeningOptions } from './plugins/use-hardening';
+import { useIdempotency } from './plugins/use-idempotency';
+import { useRateLimit } from './plugins/use-rate-limit';
+import { useTenantTransaction } from './plugins/use-tenant-transaction';
 
 export interface YogaOptions {
   services: Services;
@@ -43,7 +47,7 @@ function yogaLogging(logger: Services['logger']) {
 
 export type PactYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-/** The GraphQL server every path enters: authentication, hardening, then the guarded execution. */
+/** The GraphQL server every path enters: authentication, hardening, then the guarantees around execution. */
 export function createPactYoga(options: YogaOptions): PactYoga {
   const { services } = options;
   const logger = services.logger;
@@ -77,7 +81,13 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     plugins: [
       useAuthentication(services, options.audiences),
       ...useHardening({ production: options.production ?? false, ...options.hardening }),
-      useGuarantees(services),
+      // The guarantees around execution, in this order: audit sees every outcome; limits and
+      // argument checks may answer without executing; idempotency runs inside the transaction.
+      useAudit(services),
+      useRateLimit(services),
+      useArgumentCheck(),
+      useIdempotency(services),
+      useTenantTransaction(services),
     ],
   });
 }

@@ -75,5 +75,5 @@ describe('consent counts under concurrent consent changes', () => {
     expect(rounds).toBeGreaterThan(1);
     expect(pages).toBe(160);
     expect(mismatches).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -3,7 +3,7 @@ import { PERSISTED_REQUEST_SHAPES, persistedDocumentOf } from '../../graphql/per
 import { PactError, isPactError, ErrorCode, unauthenticated } from '../../lib/errors';
 import { newCall, outcomeOf, type Call } from '../../services/audit/call';
 import { checkIdempotencyKey } from '../../services/audit/idempotency';
-import { recordCall } from '../../services/audit/record';
+import { isAudited, recordCall } from '../../services/audit/record';
 import type { Services } from '../../services/index';
 import { authenticateRequest } from '../credentials';
 import { pactResources, resourceMetadataUrl } from '../oauth/resources';
@@ -88,7 +88,7 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
     },
     async onResultProcess({ request, result }) {
       const call = calls.get(request);
-      if (!call || call.audited) return;
+      if (!call || isAudited(call)) return;
       const results = (Array.isArray(result) ? result : [result]) as ResultLike[];
       const { outcome, code } = outcomeOf(results.flatMap((r) => r.errors ?? []));
       await recordCall(services.database, services.audit, call, outcome === 'ok' ? 'error' : outcome, code ?? ErrorCode.Internal);

@@ -32,8 +32,8 @@ export function monthOf(now: Date): { start: Date; next: Date } {
   return { start, next };
 }
 
-export async function aiSettings(ctx: ServiceContext): Promise<AiSettings> {
-  const [row] = await ctx.tx
+export async function aiSettings(ctx: ServiceContext, tx: Db = ctx.tx): Promise<AiSettings> {
+  const [row] = await tx
     .select({ monthlyBudgetMicrocents: tenantAiSettings.monthlyBudgetMicrocents, allowPiiToModel: tenantAiSettings.allowPiiToModel })
     .from(tenantAiSettings)
     .where(eq(tenantAiSettings.tenantId, ctx.principal.tenantId))
@@ -43,7 +43,7 @@ export async function aiSettings(ctx: ServiceContext): Promise<AiSettings> {
 
 /** The settings with this month's model spend (the sum of the month's agent runs) and live reservations. */
 export async function aiBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
-  const settings = await aiSettings({ ...ctx, tx });
+  const settings = await aiSettings(ctx, tx);
   const { start } = monthOf(now);
   const tenant = ctx.principal.tenantId;
   const [row] = await tx

@@ -61,7 +61,7 @@ function badArguments(document: DocumentNode, variables: unknown): PactError | n
 type ResultLike = { errors?: readonly unknown[] };
 
 /**
- * The guarantees around every execution, on every path (HTTP, MCP, UI): the tenant and operation
+ * The guarantees around every execution, on every path (HTTP, MCP, UI): the tenant and root-field
  * rate limits; one transaction bound to the caller's tenant under the application role; mutation
  * idempotency; and, in that same transaction, the call's audit row and its ledger charge (the
  * declared cost plus any model spend the call reported; nothing for a call blocked by consent). A mutation

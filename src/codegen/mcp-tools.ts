@@ -45,8 +45,8 @@ export const defaultScopes = ['read:accounts', 'read:contacts', 'read:deals', 'r
 export const toolDirective = 'mcpTool';
 
 /** The root-field directives a tool's cost (`@cost(cents:)`) and rate limit (`@rateLimit(perMin:)`) come from. */
-export const costDirective = 'cost';
-export const rateLimitDirective = 'rateLimit';
+const costDirective = 'cost';
+const rateLimitDirective = 'rateLimit';
 
 /** `@mcpTool` arguments that once declared what the root field's directives now say. */
 const retiredArguments = ['costCents', 'rateLimitPerMin'];
@@ -95,7 +95,8 @@ function rootFieldGuards(schema: GraphQLSchema, parent: string, field: GraphQLFi
   else if (!Number.isFinite(cents) || cents < 0) problems.push(`${where}: @${costDirective}(cents:) must be a number ≥ 0, not ${cents}`);
   if (typeof perMin !== 'number') problems.push(`${where} has no @${rateLimitDirective}(perMin:): a tool's rate limit is its root field's, declared in the schema`);
   else if (perMin < 1) problems.push(`${where}: @${rateLimitDirective}(perMin:) must be at least 1, not ${perMin}`);
-  return problems.length > 0 || typeof cents !== 'number' || typeof perMin !== 'number' ? problems : { costCents: cents, rateLimitPerMin: perMin };
+  if (problems.length === 0 && typeof cents === 'number' && typeof perMin === 'number') return { costCents: cents, rateLimitPerMin: perMin };
+  return problems;
 }
 
 function fragmentsOf(documents: readonly Types.DocumentFile[]): Map<string, FragmentDefinitionNode> {

@@ -56,8 +56,8 @@ export interface ThroughputSummary {
   graphqlBare: number;
   /** Failed answers over all measured rounds of all paths (non-2xx, error bodies, socket errors, timeouts). */
   failures: number;
-  /** The MCP tool's own rateLimitPerMin as generated, and what a Pact server with it kept answered (null when BENCH_TOOL_LIMITS=raised only). */
-  shippedToolLimit: { perMin: number | null; calls: number; ok: number; rateLimited: number } | null;
+  /** The tool's root field's own @rateLimit, and what a Pact server with it kept answered (null in smoke mode). */
+  shippedToolLimit: { perMin: number; calls: number; ok: number; rateLimited: number } | null;
   pageAccess: string[];
   pagePlanTime: string;
   /** Null in smoke mode (each path needs a fresh server behind the counting proxy). */
@@ -92,7 +92,7 @@ async function measurePerRequest(sql: Sql, kind: PathKind, options: ServerOption
 }
 
 /**
- * What the MCP path answers with the tool's own per-minute limit as generated: a fresh Pact server
+ * What the MCP path answers with its root field's own per-minute limit as shipped: a fresh Pact server
  * (BENCH_TOOL_LIMITS=shipped) gets `calls` sequential tool calls; counts answers and HTTP 429s.
  */
 async function probeShippedToolLimit(options: ServerOptions, call: HttpCall, calls: number, hidden: number): Promise<{ ok: number; rateLimited: number; firstRefusal: string | null }> {
@@ -177,11 +177,9 @@ export async function runThroughput(cfg: BenchConfig = benchConfig()): Promise<T
     const rateLimit = process.env.BENCH_RATE_LIMIT ?? '1000000';
     step(
       `persisted operation ${tool.hash.slice(0, 19)}… (tool ${MCP_TOOL}), variables { first: 50 }; rate limits on, raised to ${rateLimit}/min per tenant and per operation` +
-        (tool.rateLimitPerMin === null
-          ? ''
-          : process.env.BENCH_TOOL_LIMITS === 'shipped'
-            ? `; BENCH_TOOL_LIMITS=shipped: the tool's own limit (${tool.rateLimitPerMin}/min as generated) is kept, so MCP calls beyond it are answered 429`
-            : `; the tool's own limit (${tool.rateLimitPerMin}/min as generated) is dropped in the benchmark server so the raised operation limit applies to MCP too (BENCH_TOOL_LIMITS=shipped keeps it)`),
+        (process.env.BENCH_TOOL_LIMITS === 'shipped'
+          ? `; BENCH_TOOL_LIMITS=shipped: the root field's own @rateLimit (${tool.rateLimitPerMin}/min, shared by MCP and /graphql) is kept, so calls beyond it are answered 429`
+          : `; the root field's own @rateLimit (${tool.rateLimitPerMin}/min) is raised too, with PACT_RATE_LIMIT_FIELDS (BENCH_TOOL_LIMITS=shipped keeps it)`),
     );
     const servers: Record<ServerKind, RunningServer> = {
       pact: await startServer('pact', options),
@@ -295,12 +293,12 @@ export async function runThroughput(cfg: BenchConfig = benchConfig()): Promise<T
     }
 
     let shippedToolLimit: ThroughputSummary['shippedToolLimit'] = null;
-    if (tool.rateLimitPerMin !== null && !cfg.smoke) {
+    if (!cfg.smoke) {
       const probeCalls = tool.rateLimitPerMin + 20;
       const probe = await probeShippedToolLimit(options, calls.mcp, probeCalls, hidden);
       shippedToolLimit = { perMin: tool.rateLimitPerMin, calls: probeCalls, ...probe };
       console.log(
-        `\n  With the tool's own limit as generated (${tool.rateLimitPerMin}/min, src/mcp/generated/tools.ts; PACT_RATE_LIMIT_OPERATION_PER_MIN does not override it), ` +
+        `\n  With the root field's own limit as shipped (@rateLimit(perMin: ${tool.rateLimitPerMin}), shared by MCP and /graphql; PACT_RATE_LIMIT_OPERATION_PER_MIN does not override it), ` +
           `${probeCalls} sequential ${MCP_TOOL} calls on a fresh Pact server: ${probe.ok} answered, ${probe.rateLimited} HTTP 429` +
           (probe.firstRefusal ? `\n    first refusal: ${probe.firstRefusal}` : ''),
       );

@@ -33,7 +33,7 @@ export const mcpHeaders = (apiKey: string): Record<string, string> => ({
 });
 
 /** The generated tool definition of `query_contacts` and the persisted document it runs. */
-export function contactsTool(): { hash: string; document: string; rateLimitPerMin: number | null } {
+export function contactsTool(): { hash: string; document: string; rateLimitPerMin: number } {
   const tool = mcpTools.find((t) => t.name === MCP_TOOL);
   if (!tool) throw new Error(`no MCP tool ${MCP_TOOL} in src/mcp/generated/tools.ts`);
   const document = persistedOperations()[tool.hash];

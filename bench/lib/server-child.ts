@@ -71,6 +71,11 @@ async function main(): Promise<void> {
     ({ server, close } = await startBare(url, tenantId, Number(process.env.BENCH_POOL ?? 10)));
   } else if (mode === 'pact') {
     const dataDir = mkdtempSync(join(tmpdir(), 'pact-bench-'));
+    const raised = process.env.BENCH_RATE_LIMIT ?? '1000000';
+    // A root field's own `@rateLimit` (contacts: 60, on /graphql and MCP alike) takes precedence over
+    // PACT_RATE_LIMIT_OPERATION_PER_MIN, so BENCH_TOOL_LIMITS=raised (the default of servers.ts) raises
+    // the tools' root fields through PACT_RATE_LIMIT_FIELDS as well; BENCH_TOOL_LIMITS=shipped keeps them.
+    const fieldLimits = process.env.BENCH_TOOL_LIMITS === 'shipped' ? '' : [...new Set(mcpTools.map((t) => t.rootField))].map((f) => `${f}=${raised}`).join(',');
     const config = loadConfig({
       NODE_ENV: 'production',
       PORT: '0',
@@ -81,17 +86,10 @@ async function main(): Promise<void> {
       LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
       // Rate limiting stays on (every call is counted in the sliding window) but with limits no
       // benchmark reaches, so the measured load is served rather than refused with 429.
-      PACT_RATE_LIMIT_TENANT_PER_MIN: process.env.BENCH_RATE_LIMIT ?? '1000000',
-      PACT_RATE_LIMIT_OPERATION_PER_MIN: process.env.BENCH_RATE_LIMIT ?? '1000000',
+      PACT_RATE_LIMIT_TENANT_PER_MIN: raised,
+      PACT_RATE_LIMIT_OPERATION_PER_MIN: raised,
+      PACT_RATE_LIMIT_FIELDS: fieldLimits,
     });
-    // An MCP tool's own `rateLimitPerMin` (query_contacts: 60) overrides the operation limit above,
-    // so the raised limits would not reach the MCP path. BENCH_TOOL_LIMITS=raised (the default of
-    // servers.ts) drops the tools' own limits in this process, before the facade is built: each tool
-    // call is then counted against the raised operation and tenant limits like a /graphql call.
-    // BENCH_TOOL_LIMITS=shipped keeps them as generated.
-    if (process.env.BENCH_TOOL_LIMITS !== 'shipped') {
-      for (const tool of mcpTools) tool.rateLimitPerMin = null;
-    }
     const running = await startPact(config, createLogger({ level: config.logLevel }), { seed: false });
     server = running.server;
     close = async () => {

@@ -25,8 +25,8 @@ export interface ServerOptions {
   tenantId: string;
   poolSize?: number;
   /**
-   * Pact only: `raised` drops the MCP tools' own per-minute limits in the server process, so MCP
-   * calls meet the same raised limits as /graphql; `shipped` keeps the generated ones. Default:
+   * Pact only: `raised` raises the tools' root fields' own per-minute limits (`@rateLimit`, which
+   * /graphql and MCP share) with PACT_RATE_LIMIT_FIELDS; `shipped` keeps the schema's. Default:
    * BENCH_TOOL_LIMITS=shipped in the environment, else `raised`.
    */
   toolLimits?: 'raised' | 'shipped';

@@ -16,11 +16,6 @@ export interface ToolCase {
   barePath: string;
   /** Fields that differ on every call (e.g. a run id), left out of the MCP = GraphQL comparison. */
   volatile?: string[];
-  /**
-   * The GraphQL field declares its own `@rateLimit` (askWorkspace: 60/min), which /graphql enforces
-   * and the benchmark server cannot raise: the /graphql path is checked but not loaded.
-   */
-  graphqlFieldLimit?: number;
 }
 
 export interface ToolCalls {

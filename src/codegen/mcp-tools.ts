@@ -12,6 +12,7 @@ import {
   visit,
   visitWithTypeInfo,
   type FragmentDefinitionNode,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
@@ -43,6 +44,13 @@ export const defaultScopes = ['read:accounts', 'read:contacts', 'read:deals', 'r
 /** The directive that turns a persisted operation into a tool. */
 export const toolDirective = 'mcpTool';
 
+/** The root-field directives a tool's cost (`@cost(cents:)`) and rate limit (`@rateLimit(perMin:)`) come from. */
+const costDirective = 'cost';
+const rateLimitDirective = 'rateLimit';
+
+/** `@mcpTool` arguments that once declared what the root field's directives now say. */
+const retiredArguments = ['costCents', 'rateLimitPerMin'];
+
 /** The property every tool result carries besides the root field's value. */
 const costProperty: JsonSchemaObject = { type: 'number', description: "This call's cost in cents, charged to the tenant's usage ledger." };
 
@@ -66,10 +74,29 @@ const unwrap = (text: string) => text.trim().replace(/([^\n])\n(?![\n\s\-*#>|]|\
 interface DirectiveArgs {
   name: string;
   scope: string;
-  costCents: number;
-  rateLimitPerMin?: number | null;
   title?: string | null;
   readOnly: boolean;
+}
+
+/** The value of one argument of a directive applied to a root field, or undefined when the field lacks it. */
+function fieldDirectiveArg(schema: GraphQLSchema, field: GraphQLField<unknown, unknown>, directiveName: string, arg: string): unknown {
+  const directive = schema.getDirective(directiveName);
+  if (!directive || !field.astNode) return undefined;
+  return getDirectiveValues(directive, field.astNode)?.[arg];
+}
+
+/** The tool's cost and limit, read from its root field's `@cost` and `@rateLimit`, or the problems that refuse them. */
+function rootFieldGuards(schema: GraphQLSchema, parent: string, field: GraphQLField<unknown, unknown>): { costCents: number; rateLimitPerMin: number } | string[] {
+  const cents = fieldDirectiveArg(schema, field, costDirective, 'cents');
+  const perMin = fieldDirectiveArg(schema, field, rateLimitDirective, 'perMin');
+  const problems: string[] = [];
+  const where = `root field ${parent}.${field.name}`;
+  if (typeof cents !== 'number') problems.push(`${where} has no @${costDirective}(cents:): a tool's cost is its root field's, declared in the schema`);
+  else if (!Number.isFinite(cents) || cents < 0) problems.push(`${where}: @${costDirective}(cents:) must be a number ≥ 0, not ${cents}`);
+  if (typeof perMin !== 'number') problems.push(`${where} has no @${rateLimitDirective}(perMin:): a tool's rate limit is its root field's, declared in the schema`);
+  else if (perMin < 1) problems.push(`${where}: @${rateLimitDirective}(perMin:) must be at least 1, not ${perMin}`);
+  if (problems.length === 0 && typeof cents === 'number' && typeof perMin === 'number') return { costCents: cents, rateLimitPerMin: perMin };
+  return problems;
 }
 
 function fragmentsOf(documents: readonly Types.DocumentFile[]): Map<string, FragmentDefinitionNode> {
@@ -127,10 +154,6 @@ function buildTool(
   const scopes = config.scopes ?? defaultScopes;
   if (!toolName.test(args.name)) problems.push(`tool name "${args.name}" must be snake_case: a lower-case letter, then lower-case letters, digits or _ (at most 64)`);
   if (!scopes.includes(args.scope)) problems.push(`unknown scope "${args.scope}" (known: ${scopes.join(', ')})`);
-  if (!Number.isFinite(args.costCents) || args.costCents < 0) problems.push(`costCents must be a number ≥ 0, not ${args.costCents}`);
-  if (args.rateLimitPerMin !== null && args.rateLimitPerMin !== undefined && args.rateLimitPerMin < 1) {
-    problems.push(`rateLimitPerMin must be at least 1, not ${args.rateLimitPerMin}`);
-  }
   if (operation.operation === OperationTypeNode.MUTATION && args.readOnly) problems.push('a mutation tool must say readOnly: false');
   const description = operation.description?.value.trim() ?? '';
   if (!description) problems.push('needs a description (a string before `query`) telling AI clients what the tool returns');
@@ -147,6 +170,11 @@ function buildTool(
   const rootType = operation.operation === OperationTypeNode.MUTATION ? schema.getMutationType() : schema.getQueryType();
   const field = rootType?.getFields()[root.name.value];
   if (!rootType || !field) return [`${where}: ${rootType?.name ?? operation.operation} has no field ${root.name.value}`];
+  if (root.alias) {
+    problems.push(`aliases its root field (${root.alias.value}: ${root.name.value}); the root field's own name is the tool's result key and rate-limit key`);
+  }
+  const guards = rootFieldGuards(schema, rootType.name, field);
+  if (Array.isArray(guards)) problems.push(...guards);
   const valueType = isNonNullType(field.type) ? field.type.ofType : field.type;
   const named = getNamedType(field.type);
   if (isListType(valueType) || !isCompositeType(named)) {
@@ -164,7 +192,7 @@ function buildTool(
   if (value.properties?.cost_cents) problems.push('selects cost_cents, which every tool result adds itself');
   const camel = camelCaseKeys(value, '');
   if (camel.length > 0) problems.push(`output keys must be snake_case (alias the field, e.g. \`owner_name: ownerName\`): ${camel.join(', ')}`);
-  if (problems.length > 0) return problems.map((p) => `${where}: ${p}`);
+  if (problems.length > 0 || Array.isArray(guards)) return problems.map((p) => `${where}: ${p}`);
   const outputSchema: JsonSchemaObject = {
     ...value,
     ...(field.description ? { description: field.description } : {}),
@@ -178,21 +206,23 @@ function buildTool(
     inputSchema: variablesSchema(schema, operation, context),
     outputSchema,
     scope: args.scope,
-    costCents: args.costCents,
-    rateLimitPerMin: args.rateLimitPerMin ?? null,
+    costCents: guards.costCents,
+    rateLimitPerMin: guards.rateLimitPerMin,
     readOnly: args.readOnly,
     annotations: annotationsOf(args.readOnly, operation.operation),
     operationName: persisted.operationName,
-    rootField: root.alias?.value ?? root.name.value,
+    rootField: root.name.value,
     hash: persisted.hash,
   };
 }
 
 /**
  * The MCP tool table from the documents: one tool per operation marked `@mcpTool`, sorted by name,
- * each pointing at its persisted-operations manifest entry. Throws one error listing every
- * refused operation (by file and name): more than one root field, an unknown scope, a duplicate
- * tool name, a negative cost, a missing description, a field needing another scope.
+ * each pointing at its persisted-operations manifest entry, its cost and rate limit read from its
+ * root field's `@cost` and `@rateLimit`. Throws one error listing every refused operation (by file
+ * and name): more than one root field or an aliased one, a root field without `@cost` or
+ * `@rateLimit`, an `@mcpTool` declaring its own cost or limit, an unknown scope, a duplicate tool
+ * name, a missing description, a field needing another scope.
  */
 export function buildMcpTools(schema: GraphQLSchema, documents: readonly Types.DocumentFile[], config: McpToolsConfig = {}): McpToolDefinition[] {
   const directive = schema.getDirective(toolDirective);
@@ -207,6 +237,11 @@ export function buildMcpTools(schema: GraphQLSchema, documents: readonly Types.D
     if (!directive) {
       problems.push(`${where}: uses @${toolDirective}, which the schema does not declare`);
       continue;
+    }
+    const retired = applied.flatMap((d) => d.arguments ?? []).filter((a) => retiredArguments.includes(a.name.value));
+    if (retired.length > 0) {
+      const names = retired.map((a) => a.name.value).join(', ');
+      problems.push(`${where}: @${toolDirective} declares ${names}; a tool's cost and rate limit are its root field's @${costDirective} and @${rateLimitDirective} in the schema: remove ${names} here`);
     }
     const args = getDirectiveValues(directive, persisted.operation) as DirectiveArgs | undefined;
     if (!args) continue;

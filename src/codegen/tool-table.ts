@@ -17,7 +17,7 @@ export interface McpToolDefinition {
   outputSchema: JsonSchemaObject;
   scope: string;
   costCents: number;
-  rateLimitPerMin: number | null;
+  rateLimitPerMin: number;
   readOnly: boolean;
   annotations: McpToolAnnotations;
   operationName: string;
@@ -51,17 +51,17 @@ export interface McpToolDefinition {
   outputSchema: JsonSchemaObject;
   /** The one scope a caller needs. */
   scope: string;
-  /** Per-call cost in cents. */
+  /** Per-call cost in cents: the root field's \`@cost(cents:)\`. */
   costCents: number;
-  /** Calls per minute per tenant for this tool; null for the default. */
-  rateLimitPerMin: number | null;
+  /** Calls per minute per tenant: the root field's \`@rateLimit(perMin:)\`, counted under tenant + root field on every path. */
+  rateLimitPerMin: number;
   /** The tool changes nothing (MCP \`readOnlyHint\`). */
   readOnly: boolean;
   /** The MCP annotations \`tools/list\` carries. */
   annotations: McpToolAnnotations;
   /** The GraphQL operation's name. */
   operationName: string;
-  /** The response key (alias, if any) of the root field whose value is the tool's result. */
+  /** The root field whose value is the tool's result (never aliased): the result key and the rate-limit key. */
   rootField: string;
   /** The key of the persisted-operations manifest (schema/persisted-operations.json) whose document the tool runs. */
   hash: string;

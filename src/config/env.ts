@@ -56,6 +56,22 @@ const schema = z.object({
   PACT_MODEL_TIMEOUT_MS: z.coerce.number({ invalid_type_error: 'must be a number' }).int().min(1000).max(600_000).default(30_000),
   PACT_RATE_LIMIT_TENANT_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1200),
   PACT_RATE_LIMIT_OPERATION_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  PACT_RATE_LIMIT_FIELDS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const limits: [string, number][] = [];
+      for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const match = /^([_A-Za-z][_0-9A-Za-z]*)=(\d{1,7})$/.exec(entry);
+        const perMin = Number(match?.[2]);
+        if (!match?.[1] || perMin < 1 || perMin > 1_000_000) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be root fields with calls per minute (1–1,000,000), e.g. contacts=1200,fireAgent=30; not "${entry}"` });
+          return z.NEVER;
+        }
+        limits.push([match[1], perMin]);
+      }
+      return Object.fromEntries(limits);
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -84,8 +100,8 @@ export interface Config {
   model: string | undefined;
   modelTimeoutMs: number;
   logLevel: string;
-  /** Sliding-window limits per tenant (all calls) and per tenant and operation. */
-  limits: { tenantPerMin: number; operationPerMin: number };
+  /** Sliding-window limits per tenant (all calls) and per tenant and root field (the default, and per-field overrides). */
+  limits: { tenantPerMin: number; operationPerMin: number; fieldPerMin: Record<string, number> };
 }
 
 /** A configuration problem, reported as one line at start. */
@@ -141,6 +157,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     model: e.PACT_MODEL,
     modelTimeoutMs: e.PACT_MODEL_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
-    limits: { tenantPerMin: e.PACT_RATE_LIMIT_TENANT_PER_MIN, operationPerMin: e.PACT_RATE_LIMIT_OPERATION_PER_MIN },
+    limits: { tenantPerMin: e.PACT_RATE_LIMIT_TENANT_PER_MIN, operationPerMin: e.PACT_RATE_LIMIT_OPERATION_PER_MIN, fieldPerMin: e.PACT_RATE_LIMIT_FIELDS },
   };
 }

@@ -195,7 +195,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
         call.operation = entry.tool.name;
         call.args = message.params.arguments ?? {};
         call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
-        call.declaredLimits = [{ name: entry.tool.name, perMin: entry.tool.rateLimitPerMin ?? undefined }];
+        call.declaredLimits = [{ name: entry.tool.rootField, perMin: entry.tool.rateLimitPerMin }];
         const refused = principal.scopes.has(entry.tool.scope as never) ? callScopeRefusal(entry.tool.rootField, call.args, principal.scopes) : forbiddenScope(entry.tool.scope);
         if (refused) {
           const scope = String(refused.extensions.scope);

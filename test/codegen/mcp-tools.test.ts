@@ -5,12 +5,16 @@ import codegenConfig from '../../codegen';
 import { buildMcpTools, type JsonSchemaObject, type McpToolDefinition, type McpToolsConfig } from '../../src/codegen/mcp-tools';
 import { hashBody, normalizeDocument } from '../../src/codegen/persisted-operations';
 import { renderToolTable } from '../../src/codegen/tool-table';
+import { fieldGuards } from '../../src/graphql/plugins/guards';
+import { schema as executableSchema } from '../../src/graphql/schema';
 import * as typed from '../../src/generated/graphql/graphql';
 import { mcpTools, type JsonSchemaObject as GeneratedJsonSchemaObject, type McpToolDefinition as GeneratedMcpToolDefinition } from '../../src/mcp/generated/tools';
 
 const sdl = /* GraphQL */ `
-  directive @mcpTool(name: String!, scope: String!, costCents: Float!, rateLimitPerMin: Int, title: String, readOnly: Boolean = true) on QUERY | MUTATION
+  directive @mcpTool(name: String!, scope: String!, title: String, readOnly: Boolean = true) on QUERY | MUTATION
   directive @requiresScope(scope: String!) on FIELD_DEFINITION
+  directive @cost(cents: Float!) on FIELD_DEFINITION
+  directive @rateLimit(perMin: Int!) on FIELD_DEFINITION
   scalar Date
   "A deal's stage."
   enum Stage { OPEN WON LOST }
@@ -18,11 +22,14 @@ const sdl = /* GraphQL */ `
   input Filter { text: String, stages: [Stage!], range: Range }
   type Query {
     "Deals, a page at a time."
-    deals(filter: Filter, "Page size." first: Int, tags: [String!]!): DealPage! @requiresScope(scope: "read:deals")
-    stats: Stats! @requiresScope(scope: "read:deals")
-    list: [Deal!]! @requiresScope(scope: "read:deals")
+    deals(filter: Filter, "Page size." first: Int, tags: [String!]!): DealPage! @requiresScope(scope: "read:deals") @cost(cents: 0.5) @rateLimit(perMin: 30)
+    stats: Stats! @requiresScope(scope: "read:deals") @cost(cents: 0) @rateLimit(perMin: 60)
+    list: [Deal!]! @requiresScope(scope: "read:deals") @cost(cents: 0) @rateLimit(perMin: 60)
+    unpriced: Stats! @requiresScope(scope: "read:deals") @rateLimit(perMin: 60)
+    unlimited: Stats! @requiresScope(scope: "read:deals") @cost(cents: 0.1)
+    negative: Stats! @requiresScope(scope: "read:deals") @cost(cents: -0.1) @rateLimit(perMin: 0)
   }
-  type Mutation { closeDeal(id: ID!): Deal! @requiresScope(scope: "read:deals") }
+  type Mutation { closeDeal(id: ID!): Deal! @requiresScope(scope: "read:deals") @cost(cents: 0.05) @rateLimit(perMin: 10) }
   "A page of deals."
   type DealPage { items: [Deal!]!, total: Int!, cursor: String }
   "A deal."
@@ -63,8 +70,8 @@ const findDeals = /* GraphQL */ `
     $range: Range
     $first: Int = 10
     $tags: [String!]!
-  ) @mcpTool(name: "find_deals", scope: "read:deals", costCents: 0.5, title: "Find deals", rateLimitPerMin: 30) {
-    page: deals(filter: { text: $text, stages: $stages, range: $range }, first: $first, tags: $tags) {
+  ) @mcpTool(name: "find_deals", scope: "read:deals", title: "Find deals") {
+    deals(filter: { text: $text, stages: $stages, range: $range }, first: $first, tags: $tags) {
       deal_items: items {
         id
         name
@@ -274,12 +281,12 @@ describe('buildMcpTools', () => {
         },
         "costCents": 0.5,
         "description": "Find deals. Wrapped lines are joined.",
-        "hash": "sha256:403364842c161b328ac6d9c9b36a8dbb1ad9faee1f1a160e390a1d0f6470a242",
+        "hash": "sha256:9bbf335d69696a11d9d10cdf609ca3bac4b60d4c35bcfa298d5d3871336349e4",
         "name": "find_deals",
         "operationName": "FindDeals",
         "rateLimitPerMin": 30,
         "readOnly": true,
-        "rootField": "page",
+        "rootField": "deals",
         "scope": "read:deals",
         "title": "Find deals",
       }
@@ -288,13 +295,13 @@ describe('buildMcpTools', () => {
 
   it('reads the defaults of @mcpTool and accepts a mutation that says readOnly: false', () => {
     const result = tools([
-      `"Closes a deal." mutation Close($id: ID!) @mcpTool(name: "close_deal", scope: "read:deals", costCents: 0, readOnly: false) { closeDeal(id: $id) { id stage } }`,
-      `"Win rate." query Stats @mcpTool(name: "stats", scope: "read:deals", costCents: 0) { stats { win } }`,
+      `"Closes a deal." mutation Close($id: ID!) @mcpTool(name: "close_deal", scope: "read:deals", readOnly: false) { closeDeal(id: $id) { id stage } }`,
+      `"Win rate." query Stats @mcpTool(name: "stats", scope: "read:deals") { stats { win } }`,
       `query NotATool { stats { win } }`,
     ]);
-    expect(result.map((t) => [t.name, t.readOnly, t.title, t.rateLimitPerMin, t.inputSchema.required ?? []])).toEqual([
-      ['close_deal', false, null, null, ['id']],
-      ['stats', true, null, null, []],
+    expect(result.map((t) => [t.name, t.readOnly, t.title, t.inputSchema.required ?? []])).toEqual([
+      ['close_deal', false, null, ['id']],
+      ['stats', true, null, []],
     ]);
     expect(result.map((t) => t.annotations)).toEqual([
       { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
@@ -304,33 +311,76 @@ describe('buildMcpTools', () => {
 
   it('refuses an operation with two root fields, naming the file and operation', () => {
     expect(() =>
-      tools([`"Two." query Two @mcpTool(name: "two", scope: "read:deals", costCents: 0) { stats { win } list { id } }`]),
+      tools([`"Two." query Two @mcpTool(name: "two", scope: "read:deals") { stats { win } list { id } }`]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 1 problem(s) in @mcpTool operations:
         - op-0.graphql (Two): selects 2 root selections (stats, list); a tool's operation selects exactly one root field, whose value is the tool's result]
     `);
   });
 
-  it('refuses an unknown scope, a negative cost, a missing description and a read-only mutation', () => {
+  it('refuses an unknown scope, a missing description and a read-only mutation', () => {
     expect(() =>
       tools([
-        `query A @mcpTool(name: "a", scope: "write:everything", costCents: -0.1) { stats { win } }`,
-        `"Closes." mutation B($id: ID!) @mcpTool(name: "b", scope: "read:deals", costCents: 0) { closeDeal(id: $id) { id } }`,
+        `query A @mcpTool(name: "a", scope: "write:everything") { stats { win } }`,
+        `"Closes." mutation B($id: ID!) @mcpTool(name: "b", scope: "read:deals") { closeDeal(id: $id) { id } }`,
+      ]),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: mcp-tools: 3 problem(s) in @mcpTool operations:
+        - op-0.graphql (A): unknown scope "write:everything" (known: read:accounts, read:contacts, read:deals, read:workflows)
+        - op-0.graphql (A): needs a description (a string before \`query\`) telling AI clients what the tool returns
+        - op-1.graphql (B): a mutation tool must say readOnly: false]
+    `);
+  });
+
+  it("takes each tool's cost and rate limit from its root field's @cost and @rateLimit", () => {
+    const result = tools([
+      `"Closes a deal." mutation Close($id: ID!) @mcpTool(name: "close_deal", scope: "read:deals", readOnly: false) { closeDeal(id: $id) { id } }`,
+      `"Win rate." query Stats @mcpTool(name: "stats", scope: "read:deals") { stats { win } }`,
+      findDeals,
+    ]);
+    expect(result.map((t) => [t.name, t.rootField, t.costCents, t.rateLimitPerMin])).toEqual([
+      ['close_deal', 'closeDeal', 0.05, 10],
+      ['find_deals', 'deals', 0.5, 30],
+      ['stats', 'stats', 0, 60],
+    ]);
+  });
+
+  it('refuses a root field without @cost or @rateLimit, or with an out-of-range one', () => {
+    expect(() =>
+      tools([
+        `"No cost." query A @mcpTool(name: "a", scope: "read:deals") { unpriced { win } }`,
+        `"No limit." query B @mcpTool(name: "b", scope: "read:deals") { unlimited { win } }`,
+        `"Out of range." query C @mcpTool(name: "c", scope: "read:deals") { negative { win } }`,
       ]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 4 problem(s) in @mcpTool operations:
-        - op-0.graphql (A): unknown scope "write:everything" (known: read:accounts, read:contacts, read:deals, read:workflows)
-        - op-0.graphql (A): costCents must be a number ≥ 0, not -0.1
-        - op-0.graphql (A): needs a description (a string before \`query\`) telling AI clients what the tool returns
-        - op-1.graphql (B): a mutation tool must say readOnly: false]
+        - op-0.graphql (A): root field Query.unpriced has no @cost(cents:): a tool's cost is its root field's, declared in the schema
+        - op-1.graphql (B): root field Query.unlimited has no @rateLimit(perMin:): a tool's rate limit is its root field's, declared in the schema
+        - op-2.graphql (C): root field Query.negative: @cost(cents:) must be a number ≥ 0, not -0.1
+        - op-2.graphql (C): root field Query.negative: @rateLimit(perMin:) must be at least 1, not 0]
+    `);
+  });
+
+  it('refuses an @mcpTool that declares its own cost or rate limit, and an aliased root field', () => {
+    expect(() =>
+      tools([
+        `"Own figures." query A @mcpTool(name: "a", scope: "read:deals", costCents: 0.1, rateLimitPerMin: 600) { stats { win } }`,
+        `"Own cost." query B @mcpTool(name: "b", scope: "read:deals", costCents: 0) { stats { win } }`,
+        `"Aliased." query C @mcpTool(name: "c", scope: "read:deals") { figures: stats { win } }`,
+      ]),
+    ).toThrowErrorMatchingInlineSnapshot(`
+      [Error: mcp-tools: 3 problem(s) in @mcpTool operations:
+        - op-0.graphql (A): @mcpTool declares costCents, rateLimitPerMin; a tool's cost and rate limit are its root field's @cost and @rateLimit in the schema: remove costCents, rateLimitPerMin here
+        - op-1.graphql (B): @mcpTool declares costCents; a tool's cost and rate limit are its root field's @cost and @rateLimit in the schema: remove costCents here
+        - op-2.graphql (C): aliases its root field (figures: stats); the root field's own name is the tool's result key and rate-limit key]
     `);
   });
 
   it('refuses duplicate tool names across files', () => {
     expect(() =>
       tools([
-        `"One." query One @mcpTool(name: "same", scope: "read:deals", costCents: 0) { stats { win } }`,
-        `"Two." query Two @mcpTool(name: "same", scope: "read:deals", costCents: 0) { stats { win } }`,
+        `"One." query One @mcpTool(name: "same", scope: "read:deals") { stats { win } }`,
+        `"Two." query Two @mcpTool(name: "same", scope: "read:deals") { stats { win } }`,
       ]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 1 problem(s) in @mcpTool operations:
@@ -340,19 +390,19 @@ describe('buildMcpTools', () => {
 
   it('refuses a list root, a field needing another scope, and an unmapped scalar', () => {
     expect(() =>
-      tools([`"List." query L @mcpTool(name: "l", scope: "read:deals", costCents: 0) { list { id } }`]),
+      tools([`"List." query L @mcpTool(name: "l", scope: "read:deals") { list { id } }`]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 1 problem(s) in @mcpTool operations:
         - op-0.graphql (L): root field list must return an object (not [Deal!]!), so the result can carry cost_cents]
     `);
     expect(() =>
-      tools([`"Secret." query S @mcpTool(name: "s", scope: "read:deals", costCents: 0) { deals(tags: []) { items { secret } } }`]),
+      tools([`"Secret." query S @mcpTool(name: "s", scope: "read:deals") { deals(tags: []) { items { secret } } }`]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 1 problem(s) in @mcpTool operations:
         - op-0.graphql (S): selects a field of another scope than read:deals: Deal.secret needs read:contacts]
     `);
     expect(() =>
-      tools([`"Dates." query D @mcpTool(name: "d", scope: "read:deals", costCents: 0) { deals(tags: []) { items { closes } } }`], {}),
+      tools([`"Dates." query D @mcpTool(name: "d", scope: "read:deals") { deals(tags: []) { items { closes } } }`], {}),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 1 problem(s) in @mcpTool operations:
         - op-0.graphql (D): scalar Date has no JSON Schema; add it to the mcp-tools plugin's \`scalars\` option]
@@ -362,7 +412,7 @@ describe('buildMcpTools', () => {
   it('refuses camelCase output keys and variables (MCP answers in snake_case, through aliases)', () => {
     expect(() =>
       tools([
-        `"Camel." query C($pageSize: Int) @mcpTool(name: "c", scope: "read:deals", costCents: 0) { deals(tags: [], first: $pageSize) { items { id dealName: name } } }`,
+        `"Camel." query C($pageSize: Int) @mcpTool(name: "c", scope: "read:deals") { deals(tags: [], first: $pageSize) { items { id dealName: name } } }`,
       ]),
     ).toThrowErrorMatchingInlineSnapshot(`
       [Error: mcp-tools: 2 problem(s) in @mcpTool operations:
@@ -397,6 +447,18 @@ describe('the generated tool table (src/mcp/generated/tools.ts)', () => {
       query_pipeline_health: { readOnlyHint: true, openWorldHint: false },
       read_briefing: { readOnlyHint: true, openWorldHint: false },
     });
+  });
+
+  it("carries the cost and rate limit the /graphql pipeline reads from the tool's root field", () => {
+    const queryFields = executableSchema.getQueryType()?.getFields() ?? {};
+    for (const tool of mcpTools) {
+      const guards = fieldGuards(queryFields[tool.rootField]);
+      expect({ tool: tool.name, costCents: tool.costCents, rateLimitPerMin: tool.rateLimitPerMin }).toEqual({
+        tool: tool.name,
+        costCents: guards.costCents,
+        rateLimitPerMin: guards.rateLimitPerMin,
+      });
+    }
   });
 
   it('lists the tools of schema/operations', () => {

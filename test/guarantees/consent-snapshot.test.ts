@@ -14,7 +14,7 @@ let accountId: string;
 const emails: string[] = [];
 
 beforeAll(async () => {
-  pact = await startTestPact({ limits: { tenantPerMin: 100_000, operationPerMin: 100_000 } });
+  pact = await startTestPact({ limits: { tenantPerMin: 100_000, operationPerMin: 100_000, fieldPerMin: { contacts: 100_000 } } });
   const admin = await pact.signIn('admin@pact.demo');
   key = await pact.mintKey(admin, ['read:contacts', 'write:crm', 'write:consent']);
   const account = await pact.gql<{ createAccount: { id: string } }>(

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { persistedOperations } from '../../src/graphql/persisted';
 import { createLogger } from '../../src/lib/logger';
+import { mcpTools } from '../../src/mcp/generated/tools';
 import { createMemoryWindowStore } from '../../src/services/limits/memory-store';
 import type { WindowStore } from '../../src/services/limits/policy';
 import { createRedisWindowStore } from '../../src/services/limits/redis-store';
@@ -102,7 +106,7 @@ describe('rate limits on /graphql', () => {
   let pact: TestPact;
   let key: string;
   beforeAll(async () => {
-    pact = await startTestPact({ limits: { tenantPerMin: 1000, operationPerMin: 3 } });
+    pact = await startTestPact({ limits: { tenantPerMin: 1000, operationPerMin: 3, fieldPerMin: { accounts: 3 } } });
     key = await pact.mintKey(await pact.signIn('admin@pact.demo'), ['read:accounts', 'read:deals']);
   });
   afterAll(() => pact.close());
@@ -131,6 +135,16 @@ describe('rate limits on /graphql', () => {
     for (let i = 0; i < 3; i += 1) expect((await pact.gql('{ accounts(first: 1) { returned } }', {}, { token: globex })).status).toBe(200);
   });
 
+  it("takes a root field's limit from the override, else its @rateLimit, else the default", async () => {
+    // deals declares @rateLimit(perMin: 60): the default of 3 does not apply to it.
+    for (let i = 0; i < 4; i += 1) expect((await pact.gql('{ deals(first: 1) { returned } }', {}, { token: key })).status).toBe(200);
+    // viewer declares none: the default of 3 does.
+    for (let i = 0; i < 3; i += 1) expect((await pact.gql('{ viewer { role } }', {}, { token: key })).status).toBe(200);
+    const limited = await pact.gql('{ viewer { role } }', {}, { token: key });
+    expect(limited.status).toBe(429);
+    expect(limited.body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', limit: 3, scope: 'operation:viewer' });
+  });
+
   it('holds across two server instances sharing Redis', async () => {
     const shared = await startTestPact({ limits: { tenantPerMin: 5, operationPerMin: 100 }, redisUrl: REDIS });
     const second = await startTestPact({
@@ -151,5 +165,81 @@ describe('rate limits on /graphql', () => {
       await second.close();
       await shared.close();
     }
+  });
+});
+
+describe('one limit per operation on every path (/graphql and MCP)', () => {
+  let pact: TestPact;
+  let key: string;
+  const manifest = persistedOperations();
+  const toolNamed = (name: string) => {
+    const tool = mcpTools.find((t) => t.name === name);
+    if (!tool) throw new Error(`no tool ${name}`);
+    return { ...tool, document: manifest[tool.hash] ?? '' };
+  };
+  /** The tool's persisted operation, sent to /graphql as its text. */
+  const overGraphql = (tool: { document: string }, variables: Record<string, unknown>) => pact.gql(tool.document, variables, { token: key });
+  const overMcp = (name: string, args: Record<string, unknown>) =>
+    fetch(`${pact.url}/mcp/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name, arguments: args } }),
+    });
+
+  beforeAll(async () => {
+    // The shipped limits: 600 per root field by default, which fields with @rateLimit do not use.
+    pact = await startTestPact();
+    key = await pact.mintKey(await pact.signIn('admin@pact.demo'), ['read:contacts', 'read:deals']);
+  });
+  afterAll(() => pact.close());
+
+  it("spends query_contacts' limit on /graphql, then MCP answers 429 RATE_LIMITED with Retry-After under the same key", async () => {
+    const tool = toolNamed('query_contacts');
+    expect([tool.rootField, tool.rateLimitPerMin]).toEqual(['contacts', 60]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i += 1) statuses.push((await overGraphql(tool, { first: 1 })).status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(60);
+
+    const refused = await overMcp('query_contacts', { first: 1 });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const body = (await refused.json()) as { id: unknown; error: { code: number; data: Record<string, unknown> } };
+    expect(body.id).toBe(9);
+    expect(body.error.code).toBe(-32029);
+    expect(body.error.data).toEqual({ code: 'RATE_LIMITED', retry_after_s: retryAfter, limit: 60, window_s: 60, scope: 'operation:contacts' });
+    const [row] = await pact.sql<{ outcome: string; operation: string; cost: number }>(
+      sql`select outcome, operation, cost_microcents::int as cost from audit_log where path = 'mcp' order by at desc, seq desc limit 1`,
+    );
+    expect(row).toEqual({ outcome: 'rate_limited', operation: 'query_contacts', cost: 0 });
+    expect((await overGraphql(tool, { first: 1 })).status).toBe(429);
+  });
+
+  it("spends query_deals' limit over MCP (the SDK client), then /graphql answers 429 RATE_LIMITED for the same operation", async () => {
+    const tool = toolNamed('query_deals');
+    expect([tool.rootField, tool.rateLimitPerMin]).toEqual(['deals', 60]);
+    const client = new Client({ name: 'pact-limits-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${pact.url}/mcp/`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+    try {
+      let answered = 0;
+      for (let i = 0; i < 60; i += 1) {
+        const result = await client.callTool({ name: 'query_deals', arguments: { first: 1 } });
+        if (!result.isError && (result.structuredContent as { returned?: number } | undefined)?.returned === 1) answered += 1;
+      }
+      expect(answered).toBe(60);
+    } finally {
+      await client.close();
+    }
+
+    const refused = await overGraphql(tool, { first: 1 });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(refused.body.data ?? null).toBeNull();
+    expect(refused.body.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retry_after_s: retryAfter, limit: 60, window_s: 60, scope: 'operation:deals' });
+    expect((await overMcp('query_deals', { first: 1 })).status).toBe(429);
+    // The key is the root field, not the operation or tool name: another operation on deals shares it.
+    expect((await pact.gql('query Other { deals(first: 2) { returned } }', {}, { token: key })).status).toBe(429);
   });
 });

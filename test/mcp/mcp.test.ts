@@ -214,7 +214,7 @@ describe('rate limits on the MCP path', () => {
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
           body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'query_deals', arguments: { first: 1 } } }),
         });
-      // query_deals declares its own limit (60/min), so the tool's limit holds, not the default.
+      // The root field deals declares @rateLimit(perMin: 60), which holds over the default of 2.
       const statuses: number[] = [];
       for (let i = 0; i < 61; i += 1) statuses.push((await call()).status);
       expect(statuses.filter((s) => s === 200)).toHaveLength(60);
@@ -224,7 +224,7 @@ describe('rate limits on the MCP path', () => {
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       const body = (await res.json()) as { id: unknown; error: { data: Record<string, unknown> } };
       expect(body.id).toBe(7);
-      expect(body.error.data).toEqual({ code: 'RATE_LIMITED', retry_after_s: retryAfter, limit: 60, window_s: 60, scope: 'operation:query_deals' });
+      expect(body.error.data).toEqual({ code: 'RATE_LIMITED', retry_after_s: retryAfter, limit: 60, window_s: 60, scope: 'operation:deals' });
       const [row] = await limited.sql<{ outcome: string; operation: string }>(sql`select outcome, operation from audit_log where path = 'mcp' order by at desc, seq desc limit 1`);
       expect(row).toEqual({ outcome: 'rate_limited', operation: 'query_deals' });
     } finally {

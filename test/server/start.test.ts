@@ -115,6 +115,8 @@ describe('configuration', () => {
     [{ PACT_MODEL_PROVIDER: 'openai', ANTHROPIC_API_KEY: 'x' }, /^Invalid setting PACT_MODEL_PROVIDER \("openai"\): set OPENAI_API_KEY too/],
     [{ PACT_MODEL_TIMEOUT_MS: '5' }, /^Invalid setting PACT_MODEL_TIMEOUT_MS/],
     [{ LOG_LEVEL: 'loud' }, /^Invalid setting LOG_LEVEL/],
+    [{ PACT_RATE_LIMIT_FIELDS: 'contacts=0' }, /^Invalid setting PACT_RATE_LIMIT_FIELDS \("contacts=0"\): must be root fields with calls per minute/],
+    [{ PACT_RATE_LIMIT_FIELDS: 'contacts=60,query_contacts 60' }, /^Invalid setting PACT_RATE_LIMIT_FIELDS .*not "query_contacts 60"$/],
   ])('refuses %j with one clear line', (env, message) => {
     let error: unknown;
     try {
@@ -125,6 +127,11 @@ describe('configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('reads per-field rate limits, and none by default', () => {
+    expect(loadConfig({}).limits).toEqual({ tenantPerMin: 1200, operationPerMin: 600, fieldPerMin: {} });
+    expect(loadConfig({ PACT_RATE_LIMIT_FIELDS: ' contacts=1200, fireAgent=30 ' }).limits.fieldPerMin).toEqual({ contacts: 1200, fireAgent: 30 });
   });
 
   it('accepts a hex or base64 master key and never echoes it', () => {

@@ -42,9 +42,12 @@ declare global {
       roleAction?: string;
       /** Marks personal data: stored encrypted under the tenant's key; printed as `@pii`. */
       pii?: boolean;
-      /** Per-call cost in cents of a root field, charged to the tenant's ledger; printed as `@cost`. */
+      /** Per-call cost in cents of a root field, charged to the tenant's ledger; printed as `@cost`. An MCP tool's cost is its root field's. */
       cost?: number;
-      /** Per-tenant calls per minute for a root field (overrides the default); printed as `@rateLimit`. */
+      /**
+       * Per-tenant calls per minute for a root field on every path (/graphql and the MCP tool on it
+       * share the key tenant + field), in place of `PACT_RATE_LIMIT_OPERATION_PER_MIN`; printed as `@rateLimit`.
+       */
       rateLimitPerMin?: number;
     }
     export interface ObjectTypeOptions<Types extends SchemaTypes, Shape> {
@@ -152,7 +155,7 @@ export const guardDirectives = [
   }),
   new GraphQLDirective({
     name: 'rateLimit',
-    description: 'Calls per minute per tenant for this root field (sliding window).',
+    description: 'Calls per minute per tenant for this root field (sliding window), on every path: /graphql and the MCP tool whose root field it is count together.',
     locations: [DirectiveLocation.FIELD_DEFINITION],
     args: { perMin: { type: new GraphQLNonNull(GraphQLInt) } },
   }),
@@ -164,13 +167,12 @@ export const guardDirectives = [
   }),
   new GraphQLDirective({
     name: 'mcpTool',
-    description: 'Marks a persisted operation (schema/operations) as an MCP tool; `npm run codegen` builds the tool table from it.',
+    description:
+      "Marks a persisted operation (schema/operations) as an MCP tool; `npm run codegen` builds the tool table from it. The tool's cost and rate limit are its root field's `@cost` and `@rateLimit`.",
     locations: [DirectiveLocation.QUERY, DirectiveLocation.MUTATION],
     args: {
       name: { type: new GraphQLNonNull(GraphQLString), description: 'The tool name (snake_case).' },
       scope: { type: new GraphQLNonNull(GraphQLString), description: 'The one scope a caller needs.' },
-      costCents: { type: new GraphQLNonNull(GraphQLFloat), description: 'Per-call cost in cents, echoed as cost_cents.' },
-      rateLimitPerMin: { type: GraphQLInt, description: 'Calls per minute per tenant for this tool (sliding window).' },
       title: { type: GraphQLString, description: 'A human-readable title.' },
       readOnly: { type: GraphQLBoolean, defaultValue: true, description: 'The tool changes nothing (annotated readOnlyHint).' },
     },

@@ -45,6 +45,7 @@ builder.queryFields((t) => ({
     type: AccountList,
     scope: 'read:accounts',
     cost: 0.1,
+    rateLimitPerMin: 60,
     description: 'Search accounts. Consent-suppressed domains are filtered out and counted in `consentFiltered`.',
     args: {
       filter: t.arg({ type: AccountFilter }),

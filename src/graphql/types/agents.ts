@@ -213,6 +213,7 @@ builder.queryFields((t) => ({
     type: AgentRoster,
     scope: 'read:workflows',
     cost: 0.01,
+    rateLimitPerMin: 60,
     description: "Pact's AI agent roster: id, purpose, whether each reads PII, what it runs on and the scopes it needs.",
     resolve: (_, __, ctx) => ({ items: listAgents(), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
   }),

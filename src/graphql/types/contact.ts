@@ -55,6 +55,7 @@ builder.queryFields((t) => ({
     type: ContactList,
     scope: 'read:contacts',
     cost: 0.1,
+    rateLimitPerMin: 60,
     description: 'Search people. PII is decrypted through the tenant key; consent-filtered by e-mail and counted.',
     args: {
       filter: t.arg({ type: ContactFilter }),

@@ -59,6 +59,7 @@ builder.queryFields((t) => ({
     type: DealList,
     scope: 'read:deals',
     cost: 0.1,
+    rateLimitPerMin: 60,
     description: 'Search pipeline deals, consent-filtered by the linked account and counted.',
     args: {
       filter: t.arg({ type: DealFilter }),

@@ -47,6 +47,7 @@ builder.queryField('pipelineHealth', (t) =>
     type: PipelineHealthRef,
     scope: 'read:deals',
     cost: 0.2,
+    rateLimitPerMin: 60,
     description: 'Open value, weighted value, win rate and stages over consented deals, with the top open deals cited by id.',
     args: { ownerId: t.arg.id() },
     resolve: (_, args, ctx) => pipelineHealth(svc(ctx), { ownerId: args.ownerId === null || args.ownerId === undefined ? args.ownerId : String(args.ownerId) }),

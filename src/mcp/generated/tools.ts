@@ -48,17 +48,17 @@ export interface McpToolDefinition {
   outputSchema: JsonSchemaObject;
   /** The one scope a caller needs. */
   scope: string;
-  /** Per-call cost in cents. */
+  /** Per-call cost in cents: the root field's `@cost(cents:)`. */
   costCents: number;
-  /** Calls per minute per tenant for this tool; null for the default. */
-  rateLimitPerMin: number | null;
+  /** Calls per minute per tenant: the root field's `@rateLimit(perMin:)`, counted under tenant + root field on every path. */
+  rateLimitPerMin: number;
   /** The tool changes nothing (MCP `readOnlyHint`). */
   readOnly: boolean;
   /** The MCP annotations `tools/list` carries. */
   annotations: McpToolAnnotations;
   /** The GraphQL operation's name. */
   operationName: string;
-  /** The response key (alias, if any) of the root field whose value is the tool's result. */
+  /** The root field whose value is the tool's result (never aliased): the result key and the rate-limit key. */
   rootField: string;
   /** The key of the persisted-operations manifest (schema/persisted-operations.json) whose document the tool runs. */
   hash: string;
@@ -145,7 +145,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'AskWorkspace',
     rootField: 'askWorkspace',
-    hash: 'sha256:d3402cc238555401bc7163474eb3dd6cd342219cb405c955748949dfe1e4a809',
+    hash: 'sha256:9516479fa90260ae0027ac5dff6c95178345b3e90308560a413649e6cb3018e8',
   },
   {
     name: 'fire_agent',
@@ -240,7 +240,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     operationName: 'FireAgent',
     rootField: 'fireAgent',
-    hash: 'sha256:0c59b1bc665d812418378f3244b89da7bf694089ce43d85d4ac1438b4420c7f3',
+    hash: 'sha256:bc87a60ecd36df352f3fb7ad8a27ed0065b6da04f97d58b33600bcfae824b115',
   },
   {
     name: 'get_metric_explanation',
@@ -455,7 +455,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'GetMetricExplanation',
     rootField: 'metricExplanation',
-    hash: 'sha256:574683e09b5bdbd5aca81c2b1e7a31d14efcf9788c7e7f75be1e932998b848c3',
+    hash: 'sha256:5e7518c2812bd6d27907985b96e394ca633c35abbdb70679ed9a3af34144ae84',
   },
   {
     name: 'list_agents',
@@ -516,7 +516,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'ListAgents',
     rootField: 'agents',
-    hash: 'sha256:535ebbae28295c84e5ec2bdb2ee8d6ec1f6619953403e195b9f970ea98199b81',
+    hash: 'sha256:de22f4bb014879f03cf29ab9e477ccbc80a26e1a8f5d6636893774065590a69a',
   },
   {
     name: 'query_accounts',
@@ -579,7 +579,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryAccounts',
     rootField: 'accounts',
-    hash: 'sha256:0f5822f7674825d7c363236a358f2c39f55d42eeff040e52831047881474675b',
+    hash: 'sha256:116a1e47ba37cf6031f7cb0773b506312053d61d88f5358f29bf81f3736a968e',
   },
   {
     name: 'query_contacts',
@@ -645,7 +645,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryContacts',
     rootField: 'contacts',
-    hash: 'sha256:8d4068309eb772bfc644b384a4cb91e4849b1bd06d0a60309ba762e81c353622',
+    hash: 'sha256:8e2a83dd6edae15f23d2765b880c5ddbba1ee7325172021212ce7157e76b2a66',
   },
   {
     name: 'query_deals',
@@ -721,7 +721,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryDeals',
     rootField: 'deals',
-    hash: 'sha256:47049943857ca8d01acca40eda1262fb7685756457ca07e4f575c3a9241c960e',
+    hash: 'sha256:0f79246a8c7db5837c6d11af5a052b6ee35f1a2dc062511371f456fb225c6f6d',
   },
   {
     name: 'query_pipeline_health',
@@ -824,7 +824,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'QueryPipelineHealth',
     rootField: 'pipelineHealth',
-    hash: 'sha256:8323a534d7965ba11ffc126afccd6ae93e96e8ba68b926f379d9b3a549c3b42e',
+    hash: 'sha256:e607bf06b02300468ae9fc5d2c4633e3dd51d9136bec7715cf04b91c4ce2bac9',
   },
   {
     name: 'read_briefing',
@@ -995,6 +995,6 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'ReadBriefing',
     rootField: 'briefing',
-    hash: 'sha256:4e4ab84925c983906f2c101dc101d64e225ca8ca0951ac71e6177b90abdf1472',
+    hash: 'sha256:a0eef000d96722188203820e4146449577a4efa698f5bbba2ebda10978e694f9',
   },
 ];

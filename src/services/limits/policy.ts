@@ -9,8 +9,10 @@ export interface WindowStore {
 export interface LimitPolicy {
   /** Calls per minute for one tenant, all operations together. */
   tenantPerMin: number;
-  /** Calls per minute for one tenant and one operation (root field or tool), unless the operation declares its own. */
+  /** Calls per minute for one tenant and one root field that declares no `@rateLimit`. */
   operationPerMin: number;
+  /** Calls per minute for one tenant and the named root field, in place of its `@rateLimit` (a deployment's override). */
+  fieldPerMin?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_LIMITS: LimitPolicy = { tenantPerMin: 1200, operationPerMin: 600 };
@@ -30,10 +32,17 @@ export function rateLimited(scope: string, limit: number, retryAfterMs: number):
   return error;
 }
 
+/** A root field's limit: the deployment's override, else the field's `@rateLimit` (`declared`), else the default. */
+function fieldLimit(policy: LimitPolicy, field: string, declared: number | undefined): number {
+  const override = policy.fieldPerMin && Object.hasOwn(policy.fieldPerMin, field) ? policy.fieldPerMin[field] : undefined;
+  return override ?? declared ?? policy.operationPerMin;
+}
+
 /**
- * Admits a call of `operations` for a tenant, or returns the error of the first limit it exceeds.
- * Keys are tenant + operation name (root fields on GraphQL, the tool on MCP), never client-chosen names;
- * a tenant's keys share the `{tenantId}` hash tag, so they live in one Redis Cluster slot.
+ * Admits a call of the root fields `operations` (each with its declared `@rateLimit` as `perMin`)
+ * for a tenant, or returns the error of the first limit it exceeds. Keys are tenant + root field
+ * name on every path (an MCP tool counts under its operation's root field), never client-chosen
+ * names; a tenant's keys share the `{tenantId}` hash tag, so they live in one Redis Cluster slot.
  */
 export async function admit(
   store: WindowStore,
@@ -44,7 +53,7 @@ export async function admit(
   const tenant = await store.hit(`{${tenantId}}`, policy.tenantPerMin, WINDOW_MS);
   if (!tenant.allowed) return rateLimited('tenant', policy.tenantPerMin, tenant.retryAfterMs);
   for (const op of operations) {
-    const limit = op.perMin ?? policy.operationPerMin;
+    const limit = fieldLimit(policy, op.name, op.perMin);
     const result = await store.hit(`{${tenantId}}:op:${op.name}`, limit, WINDOW_MS);
     if (!result.allowed) return rateLimited(`operation:${op.name}`, limit, result.retryAfterMs);
   }

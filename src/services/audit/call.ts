@@ -34,8 +34,6 @@ export interface Call {
   declaredLimits: { name: string; perMin?: number | undefined }[] | null;
   /** The entry point already admitted the call through the rate limits (MCP answers 429 itself). */
   limitsAdmitted: boolean;
-  /** Set once the call's audit row is committed; a call gets exactly one. */
-  audited: boolean;
 }
 
 export function newCall(principal: Principal, path: CallPath = principal.path): Call {
@@ -53,7 +51,6 @@ export function newCall(principal: Principal, path: CallPath = principal.path): 
     declaredCostMicrocents: null,
     declaredLimits: null,
     limitsAdmitted: false,
-    audited: false,
   };
 }
 

@@ -340,4 +340,13 @@ describe('2026-07-28 rules, probed by hand', () => {
     expect((answer.result?.tools as unknown[]).length).toBe(9);
     expect(answer.result?.resultType).toBeUndefined();
   });
+
+  it('answers an initialize offering a revision it does not serve with 2025-11-25', async () => {
+    const res = await fetch(`${pact.url}/mcp/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${full}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+    });
+    expect(((await res.json()) as RpcAnswer).result?.protocolVersion).toBe('2025-11-25');
+  });
 });

@@ -61,7 +61,7 @@ function prefersEventStream(request: Request): boolean {
 }
 
 /** A tool result: the structured value, and its text block from the one serialization of it. */
-export function structuredResult(structured: Record<string, unknown>): CallToolResult {
+function structuredResult(structured: Record<string, unknown>): CallToolResult {
   return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
 }
 

@@ -314,6 +314,39 @@ describe('2026-07-28 rules, probed by hand', () => {
     }
   });
 
+  it('answers a method it does not serve with 404 and -32601, and a notification with 202', async () => {
+    const unknown = await raw(11, 'resources/list');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ id: 11, error: { code: -32601 } });
+    const note = await fetch(`${pact.url}/mcp/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${full}`, 'mcp-protocol-version': MODERN },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, _meta: META } }),
+    });
+    expect(note.status).toBe(202);
+    expect(await note.text()).toBe('');
+  });
+
+  it('masks an unexpected error inside a tool call on both revisions, with the request id', async () => {
+    await pact.sql(sql.raw('alter table usage_ledger rename to usage_ledger_moved'));
+    try {
+      const modernAnswer = await raw(12, 'tools/call', { name: 'query_deals', arguments: { first: 1 } });
+      const legacyRes = await fetch(`${pact.url}/mcp/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${full}`, 'mcp-protocol-version': '2025-11-25' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 12, method: 'tools/call', params: { name: 'query_deals', arguments: { first: 1 } } }),
+      });
+      const legacyAnswer = { status: legacyRes.status, headers: legacyRes.headers, body: (await legacyRes.json()) as RpcAnswer };
+      for (const answer of [modernAnswer, legacyAnswer]) {
+        const requestId = answer.headers.get('x-request-id');
+        expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+        expect(answer.body).toEqual({ jsonrpc: '2.0', id: 12, error: { code: -32603, message: 'Unexpected error.', data: { code: 'INTERNAL_SERVER_ERROR', requestId } } });
+      }
+    } finally {
+      await pact.sql(sql.raw('alter table usage_ledger_moved rename to usage_ledger'));
+    }
+  });
+
   it('streams the answer when the client lists text/event-stream first', async () => {
     const res = await fetch(`${pact.url}/mcp/`, {
       method: 'POST',

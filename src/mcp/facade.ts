@@ -1,7 +1,15 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { CallToolRequestSchema, ErrorCode as RpcError, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import {
+  createMcpHandler,
+  ProtocolError,
+  ProtocolErrorCode as RpcError,
+  Server,
+  WebStandardStreamableHTTPServerTransport,
+  type CallToolResult,
+  type McpHttpHandler,
+  type ServerOptions,
+  type Tool,
+} from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { parse, type DocumentNode } from 'graphql';
 import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
 import { maskFailure } from '../lib/faults';
@@ -21,6 +29,7 @@ import { recordSecurityEvent } from '../services/security-events';
 import type { McpToolDefinition } from './generated/tools';
 import { foreignOrigin, invalidRequest, preflight, readBounded, rpcError, rpcIdOf, withCors, type RpcId } from './http-guards';
 import { invalidParams } from './params';
+import { classifyMessage, SERVED_VERSIONS } from './protocol';
 import { runOperation } from './run-operation';
 
 export interface McpFacadeOptions {
@@ -37,8 +46,11 @@ export interface McpFacadeOptions {
 
 const MAX_BODY = 1024 * 1024;
 
-/** A JSON-RPC error the SDK sends with its message as given (McpError would prefix "MCP error <code>: " once more). */
-const protocolError = (code: number, message: string) => Object.assign(new Error(message), { code });
+/** `tools/list` depends on the caller's scopes: cached per caller, briefly. */
+const CACHE_HINTS: ServerOptions['cacheHints'] = {
+  'tools/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'server/discover': { ttlMs: 3_600_000, cacheScope: 'public' },
+};
 
 /** A client that lists `text/event-stream` before `application/json` gets an SSE response; others JSON. */
 function prefersEventStream(request: Request): boolean {
@@ -48,17 +60,31 @@ function prefersEventStream(request: Request): boolean {
   return sse !== -1 && (json === -1 || sse < json);
 }
 
+/** A tool result: the structured value, and its text block from the one serialization of it. */
+function structuredResult(structured: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+}
+
 interface Compiled {
   tool: McpToolDefinition;
   document: DocumentNode;
   validate: (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
 }
 
+/** What the server instance of one admitted request serves: the caller, and the admitted tool call if it is one. */
+interface Dispatch {
+  principal: Principal;
+  call: Call | null;
+}
+
 /**
- * The MCP endpoint: Streamable HTTP, stateless (a fresh server and transport per request, so any
- * instance serves any request), over the generated tool table. Each tool call runs its persisted
- * operation through the GraphQL pipeline; refusals that need an HTTP status (401, 403, 429) are
- * answered here, before dispatch, and audited like any call.
+ * The MCP endpoint, Streamable HTTP on the v2 SDK: 2026-07-28 (no `initialize`, no session,
+ * `server/discover`, version and capabilities in each request's `_meta`) through
+ * `createMcpHandler`, and the `initialize` revisions (2025-11-25, 2025-06-18, 2025-03-26)
+ * statelessly on the SDK's legacy transport, both from one server factory over the generated tool
+ * table. Each tool call runs its persisted operation through the GraphQL pipeline; refusals that
+ * need an HTTP status (401, 403, 429, 400 on protocol rules) are answered here, before dispatch,
+ * and audited like any call.
  */
 export function createMcpFacade(options: McpFacadeOptions) {
   const { services, yoga } = options;
@@ -73,6 +99,20 @@ export function createMcpFacade(options: McpFacadeOptions) {
       validate: validator.getValidator(tool.inputSchema as Parameters<typeof validator.getValidator>[0]),
     });
   }
+  const listed: Tool[] = [...options.tools]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => ({
+      name: t.name,
+      ...(t.title ? { title: t.title } : {}),
+      description: t.description,
+      inputSchema: t.inputSchema as Tool['inputSchema'],
+      outputSchema: t.outputSchema as Tool['outputSchema'],
+      annotations: { ...t.annotations, ...(t.title ? { title: t.title } : {}) },
+    }));
+  const scopeOf = new Map(options.tools.map((t) => [t.name, t.scope]));
+  /** The tools a caller may call, in name order. */
+  const visibleTools = (principal: Principal) => listed.filter((t) => principal.scopes.has(scopeOf.get(t.name) as never));
+
   const resources = pactResources(options.publicUrl);
   const audiences = new Set<string>(resources.mcp);
   /** The resource a request addressed: `/mcp` and `/mcp/` each have their own metadata document. */
@@ -84,22 +124,50 @@ export function createMcpFacade(options: McpFacadeOptions) {
       ...(error ? [`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`] : []),
     ].join(', ');
 
-  const visibleTools = (principal: Principal) =>
-    options.tools
-      .filter((t) => principal.scopes.has(t.scope as never))
-      .map((t) => ({
-        name: t.name,
-        ...(t.title ? { title: t.title } : {}),
-        description: t.description,
-        inputSchema: t.inputSchema,
-        outputSchema: t.outputSchema,
-        annotations: { ...t.annotations, ...(t.title ? { title: t.title } : {}) },
-      }));
-
   const refusal = async (call: Call, id: RpcId, error: PactError, status: number, code: number, headers: Record<string, string> = {}) => {
     await recordCall(services.database, services.audit, call, outcomeOf([error]).outcome, error.code);
     const data = Object.fromEntries(Object.entries(error.extensions).filter(([k]) => k !== 'http'));
     return rpcError(status, id, code, error.message, data, headers);
+  };
+
+  /**
+   * Admission of a `tools/call` before the SDK dispatches it, so that a refusal is an HTTP status:
+   * an unknown tool is audited and left to the SDK (-32602); a missing scope (the tool's, or one a
+   * `fire_agent` target needs) is 403 naming it; a spent limit is 429 with `Retry-After`. Returns
+   * the call to run, or the refusal to answer.
+   */
+  const admitToolCall = async (request: Request, principal: Principal, id: RpcId, params: { name: string; arguments?: unknown }): Promise<{ call: Call | null } | { refused: Response }> => {
+    const entry = compiled.get(params.name);
+    if (!entry) {
+      const unknown = newCall(principal, 'mcp');
+      unknown.operation = `unknown_tool:${params.name.slice(0, 100)}`;
+      unknown.args = params.arguments ?? {};
+      await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
+      return { call: null };
+    }
+    const call = newCall(principal, 'mcp');
+    call.operation = entry.tool.name;
+    call.args = params.arguments ?? {};
+    call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
+    call.declaredLimits = [{ name: entry.tool.rootField, perMin: entry.tool.rateLimitPerMin }];
+    const refused = principal.scopes.has(entry.tool.scope as never) ? callScopeRefusal(entry.tool.rootField, call.args, principal.scopes) : forbiddenScope(entry.tool.scope);
+    if (refused) {
+      const scope = String(refused.extensions.scope);
+      const headers: Record<string, string> =
+        principal.kind === 'oauth'
+          ? {
+              'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${scope}"`,
+            }
+          : {};
+      return { refused: await refusal(call, id, refused, 403, -32003, headers) };
+    }
+    const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
+    if (limited) {
+      const retry = String(limited.extensions.retry_after_s);
+      return { refused: await refusal(call, id, limited, 429, -32029, { 'retry-after': retry }) };
+    }
+    call.limitsAdmitted = true;
+    return { call };
   };
 
   const callTool = async (entry: Compiled, args: Record<string, unknown>, call: Call): Promise<CallToolResult> => {
@@ -115,8 +183,72 @@ export function createMcpFacade(options: McpFacadeOptions) {
       const text = errors.map((e) => `${(e.extensions?.code as string | undefined) ?? 'ERROR'}: ${e.message}`).join('\n') || 'No result.';
       return { isError: true, content: [{ type: 'text', text }] };
     }
-    const structured = { ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 };
-    return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
+    return structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 });
+  };
+
+  /** A fresh server for one request (never shared: answers must not reach another caller), for either revision. */
+  const serverFor = ({ principal, call }: Dispatch): Server => {
+    const server = new Server(
+      { name: 'pact', version: options.version },
+      { capabilities: { tools: {} }, supportedProtocolVersions: [...SERVED_VERSIONS], cacheHints: CACHE_HINTS, jsonSchemaValidator: validator },
+    );
+    server.setRequestHandler('tools/list', () => ({ tools: visibleTools(principal) }));
+    server.setRequestHandler('tools/call', async (req) => {
+      const entry = compiled.get(req.params.name);
+      if (!entry || !call) throw new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
+      try {
+        return await callTool(entry, req.params.arguments ?? {}, call);
+      } catch (error) {
+        // The SDK would relay the error's own message: log the detail, answer the masked one.
+        noteFailure(error);
+        const masked = maskFailure(error);
+        const requestId = currentRequest()?.requestId;
+        services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
+        throw new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code, ...(requestId ? { requestId } : {}) });
+      }
+    });
+    return server;
+  };
+
+  /** The admitted requests the 2026-07-28 handler is serving, for its factory. */
+  const dispatches = new WeakMap<Request, Dispatch>();
+  const modernHandler = (responseMode: 'auto' | 'sse'): McpHttpHandler =>
+    createMcpHandler(
+      ({ requestInfo }) => {
+        const dispatch = requestInfo && dispatches.get(requestInfo);
+        if (!dispatch) throw new Error('MCP request reached the SDK without admission');
+        return serverFor(dispatch);
+      },
+      {
+        legacy: 'reject',
+        responseMode,
+        maxRequestBodySize: MAX_BODY,
+        onerror: (error) => services.logger.warn({ err: error, requestId: currentRequest()?.requestId }, 'MCP handler error'),
+      },
+    );
+  /** `auto` answers JSON (no tool emits a message before its result); `sse` always streams. */
+  const modern = { json: modernHandler('auto'), sse: modernHandler('sse') };
+
+  /** An `initialize`-revision message: a fresh server on the SDK's stateless transport (no session id issued). */
+  const serveLegacy = async (request: Request, body: unknown, dispatch: Dispatch, json: boolean): Promise<Response> => {
+    const server = serverFor(dispatch);
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
+    await server.connect(transport);
+    let response: Response;
+    try {
+      response = await transport.handleRequest(request, { parsedBody: body });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    if (json || !response.body) {
+      await server.close();
+      return response;
+    }
+    // An SSE response is written after handleRequest returns: close the server once the stream ends.
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void server.close() });
+    response.body.pipeTo(writable).catch(() => void server.close());
+    return new Response(readable, { status: response.status, headers: response.headers });
   };
 
   /** Host, Origin, method, credentials, then the message itself: each refusal echoes the request's id. */
@@ -181,75 +313,23 @@ export function createMcpFacade(options: McpFacadeOptions) {
     const message = body as { method?: string; id?: unknown; params?: { name?: unknown; arguments?: unknown } };
     const badParams = message.method === undefined ? null : invalidParams({ ...message, method: message.method });
     if (badParams) return malformed('INVALID_PARAMS', rpcError(200, id, RpcError.InvalidParams, badParams));
+    const route = classifyMessage(request, body);
+    if ('refusal' in route) {
+      const { status, code, message: text, data, reason } = route.refusal;
+      return malformed(reason, rpcError(status, id, code, text, data as Record<string, unknown> | undefined));
+    }
 
     let call: Call | null = null;
     if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
-      const entry = compiled.get(message.params.name);
-      if (!entry) {
-        const unknown = newCall(principal, 'mcp');
-        unknown.operation = `unknown_tool:${message.params.name.slice(0, 100)}`;
-        unknown.args = message.params.arguments ?? {};
-        await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
-      } else {
-        call = newCall(principal, 'mcp');
-        call.operation = entry.tool.name;
-        call.args = message.params.arguments ?? {};
-        call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
-        call.declaredLimits = [{ name: entry.tool.rootField, perMin: entry.tool.rateLimitPerMin }];
-        const refused = principal.scopes.has(entry.tool.scope as never) ? callScopeRefusal(entry.tool.rootField, call.args, principal.scopes) : forbiddenScope(entry.tool.scope);
-        if (refused) {
-          const scope = String(refused.extensions.scope);
-          const headers: Record<string, string> =
-            principal.kind === 'oauth'
-              ? {
-                  'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${scope}"`,
-                }
-              : {};
-          return refusal(call, id, refused, 403, -32003, headers);
-        }
-        const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
-        if (limited) {
-          const retry = String(limited.extensions.retry_after_s);
-          return refusal(call, id, limited, 429, -32029, { 'retry-after': retry });
-        }
-        call.limitsAdmitted = true;
-      }
+      const admitted = await admitToolCall(request, principal, id, { name: message.params.name, arguments: message.params.arguments });
+      if ('refused' in admitted) return admitted.refused;
+      call = admitted.call;
     }
-
-    const server = new Server({ name: 'pact', version: options.version }, { capabilities: { tools: {} }, jsonSchemaValidator: validator });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: visibleTools(principal) }));
-    server.setRequestHandler(CallToolRequestSchema, async (req) => {
-      const entry = compiled.get(req.params.name);
-      if (!entry || !call) throw protocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
-      try {
-        return await callTool(entry, (req.params.arguments ?? {}) as Record<string, unknown>, call);
-      } catch (error) {
-        // The SDK would relay the error's own message: log the detail, answer the masked one.
-        noteFailure(error);
-        const masked = maskFailure(error);
-        const requestId = currentRequest()?.requestId;
-        services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
-        throw Object.assign(protocolError(RpcError.InternalError, masked.message), { data: { code: masked.code, ...(requestId ? { requestId } : {}) } });
-      }
-    });
+    const dispatch: Dispatch = { principal, call };
     const json = !prefersEventStream(request);
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
-    await server.connect(transport);
-    let response: Response;
-    try {
-      response = await transport.handleRequest(request, { parsedBody: body });
-    } catch (error) {
-      await server.close();
-      throw error;
-    }
-    if (json || !response.body) {
-      await server.close();
-      return response;
-    }
-    // An SSE response is written after handleRequest returns: close the server once the stream ends.
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({ flush: () => void server.close() });
-    response.body.pipeTo(writable).catch(() => void server.close());
-    return new Response(readable, { status: response.status, headers: response.headers });
+    if (route.era === 'legacy') return serveLegacy(request, body, dispatch, json);
+    dispatches.set(request, dispatch);
+    return (json ? modern.json : modern.sse).fetch(request, { parsedBody: body });
   };
 
   return {

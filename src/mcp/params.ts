@@ -1,24 +1,16 @@
-import {
-  CallToolRequestSchema,
-  InitializeRequestSchema,
-  ListToolsRequestSchema,
-  PingRequestSchema,
-} from '@modelcontextprotocol/sdk/types.js';
+import { specTypeSchemas, type StandardSchemaV1 } from '@modelcontextprotocol/server';
 
 /** The requests this server answers, by method, with the SDK's own schema of each. */
 const schemas = {
-  initialize: InitializeRequestSchema,
-  ping: PingRequestSchema,
-  'tools/list': ListToolsRequestSchema,
-  'tools/call': CallToolRequestSchema,
+  initialize: specTypeSchemas.InitializeRequest,
+  ping: specTypeSchemas.PingRequest,
+  'server/discover': specTypeSchemas.DiscoverRequest,
+  'tools/list': specTypeSchemas.ListToolsRequest,
+  'tools/call': specTypeSchemas.CallToolRequest,
 } as const;
 
-interface Issue {
-  path: readonly PropertyKey[];
-  message: string;
-}
-
-const describe = (issue: Issue) => `${issue.path.map(String).join('.') || 'params'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+const describe = (issue: StandardSchemaV1.Issue) =>
+  `${(issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'params'}: ${issue.message.replace(/^Invalid input: /, '')}`;
 
 /**
  * Why a request's `params` do not fit its method (-32602 Invalid params), in readable words, or
@@ -34,7 +26,6 @@ export function invalidParams(message: { method: string; id?: unknown; params?: 
   }
   if (!Object.hasOwn(schemas, message.method)) return null;
   const schema = schemas[message.method as keyof typeof schemas];
-  const parsed = schema.safeParse(message);
-  if (parsed.success) return null;
-  return `Invalid params: ${(parsed.error.issues as Issue[]).slice(0, 5).map(describe).join('; ')}.`;
+  const { issues } = schema['~standard'].validate(message);
+  return issues ? `Invalid params: ${issues.slice(0, 5).map(describe).join('; ')}.` : null;
 }

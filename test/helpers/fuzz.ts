@@ -222,19 +222,41 @@ function graphqlRequest(r: Rng, creds: FuzzCredentials): FuzzRequest {
   return { method: r.chance(0.95) ? 'POST' : r.pick(['PUT', 'DELETE', 'PATCH', 'OPTIONS']), path: r.pick(['/graphql', '/graphql/']), headers: headersFor(r, creds, ct), body, note };
 }
 
+/** Header values a 2026-07-28 request may carry, right or wrong (ASCII only: fetch refuses others). */
+const MODERN_VERSIONS = ['2026-07-28', '2026-07-28', '2027-01-01', '2025-11-25', '', 'x'];
+
+/** A 2026-07-28 `_meta` envelope: mostly valid, sometimes junk. */
+const envelope = (r: Rng, version: string) =>
+  r.chance(0.8)
+    ? `"_meta":{"io.modelcontextprotocol/protocolVersion":${JSON.stringify(version)},"io.modelcontextprotocol/clientInfo":{"name":"fuzz","version":"1"},"io.modelcontextprotocol/clientCapabilities":${r.chance(0.9) ? '{}' : junkJson(r)}}`
+    : `"_meta":{"io.modelcontextprotocol/protocolVersion":${junkJson(r)}}`;
+
 function mcpRequest(r: Rng, creds: FuzzCredentials): FuzzRequest {
   const tool = r.pick(mcpTools);
   const params = r.int(6);
+  const modern = r.chance(0.35);
+  const version = r.pick(MODERN_VERSIONS);
+  const meta = modern ? `${envelope(r, version)},` : '';
+  const method = params === 0 ? 'tools/list' : params === 1 ? r.pick(['initialize', 'ping', 'tools/call', 'resources/list', 'server/discover', 'x', ...NASTY_STRINGS]) : 'tools/call';
+  const name = r.chance(0.9) ? tool.name : null;
   const message =
     params === 0
-      ? `{"jsonrpc":"2.0","id":${junkJson(r)},"method":"tools/list"}`
+      ? `{"jsonrpc":"2.0","id":${junkJson(r)},"method":"tools/list"${modern ? `,"params":{${meta.slice(0, -1)}}` : ''}}`
       : params === 1
-        ? `{"jsonrpc":"2.0","id":1,"method":${jsonString(r.pick(['initialize', 'ping', 'tools/call', 'resources/list', 'x', ...NASTY_STRINGS]))},"params":${junkJson(r)}}`
-        : `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":${r.chance(0.9) ? JSON.stringify(tool.name) : junkJson(r)},"arguments":${r.chance(0.85) ? argumentsFor(r, tool.inputSchema) : junkJson(r)}}}`;
+        ? `{"jsonrpc":"2.0","id":1,"method":${jsonString(method)},"params":${modern ? `{${meta}"x":${junkJson(r)}}` : junkJson(r)}}`
+        : `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{${meta}"name":${name === null ? junkJson(r) : JSON.stringify(name)},"arguments":${r.chance(0.85) ? argumentsFor(r, tool.inputSchema) : junkJson(r)}}}`;
   const { body, note } = mutateBody(r, message);
   const ct = r.chance(0.8) ? 'application/json' : r.pick(CONTENT_TYPES);
   const headers = headersFor(r, creds, ct);
   headers.accept ??= 'application/json, text/event-stream';
+  if (modern) {
+    if (r.chance(0.9)) headers['mcp-protocol-version'] = r.chance(0.8) ? version : r.pick(MODERN_VERSIONS);
+    if (r.chance(0.9)) headers['mcp-method'] = r.chance(0.85) && /^[\x20-\x7e]*$/.test(method) ? method : r.pick(['tools/list', 'tools/call', 'ping']);
+    if (r.chance(0.8)) {
+      const named = r.chance(0.7) && name !== null ? name : r.pick(mcpTools).name;
+      headers['mcp-name'] = r.pick([named, named, `=?base64?${Buffer.from(named).toString('base64')}?=`, '=?base64?***?=', '=?base64?', '']);
+    }
+  }
   return { method: r.chance(0.93) ? 'POST' : r.pick(['GET', 'DELETE', 'PUT']), path: r.pick(['/mcp', '/mcp/']), headers, body, note };
 }
 

@@ -20,6 +20,8 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
   verifier = '';
   lastState = '';
   code: string | null = null;
+  /** The query of the redirect back (code, state, iss). */
+  callback: URLSearchParams | null = null;
   returnedState: string | null = null;
   authorizationUrl: URL | null = null;
 
@@ -67,6 +69,7 @@ export class HeadlessOAuthClient implements OAuthClientProvider {
     const location = res.headers.get('location');
     if (res.status !== 302 || !location) throw new Error(`authorization did not redirect: ${res.status} ${await res.text()}`);
     const back = new URL(location);
+    this.callback = back.searchParams;
     this.code = back.searchParams.get('code');
     this.returnedState = back.searchParams.get('state');
   }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport, UnauthorizedError as ModernUnauthorizedError } from '@modelcontextprotocol/client';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app';
@@ -54,6 +55,28 @@ describe('the official SDK client connects with only the URL (discovery, registr
     );
     expect(row).toMatchObject({ path: 'mcp', client: `oauth:${oauth.information?.client_id}`, tenant_id: pact.seed.demoTenantId, outcome: 'ok' });
     expect(row?.user_id).toBeTruthy();
+  });
+
+  it('the v2 client (2026-07-28) connects with only the URL too, and its calls are audited under its OAuth client', async () => {
+    const url = new URL(`${pact.url}/mcp/`);
+    const oauth = new HeadlessOAuthClient();
+    const options = { versionNegotiation: { mode: { pin: '2026-07-28' } } } as const;
+    const first = new ModernClient({ name: 'oauth-v2', version: '1.0.0' }, options);
+    await expect(first.connect(new ModernTransport(url, { authProvider: oauth }))).rejects.toBeInstanceOf(ModernUnauthorizedError);
+    expect(oauth.authorizationUrl?.searchParams.get('resource')).toBe(`${pact.url}/mcp/`);
+    expect(oauth.callback?.get('iss')).toBe(pact.url);
+    await new ModernTransport(url, { authProvider: oauth }).finishAuth(oauth.callback ?? new URLSearchParams());
+    expect(oauth.saved?.access_token).toMatch(/^pact_oat_/);
+    const client = new ModernClient({ name: 'oauth-v2', version: '1.0.0' }, options);
+    await client.connect(new ModernTransport(url, { authProvider: oauth }));
+    expect((await client.listTools()).tools).toHaveLength(9);
+    const result = await client.callTool({ name: 'query_accounts', arguments: { first: 2 } });
+    expect((result.structuredContent as { returned: number }).returned).toBe(2);
+    await client.close();
+    const [row] = await pact.sql<{ client: string; outcome: string }>(
+      sql`select client, outcome::text from audit_log where operation = 'query_accounts' order by at desc, id desc limit 1`,
+    );
+    expect(row).toEqual({ client: `oauth:${oauth.information?.client_id}`, outcome: 'ok' });
   });
 
   it('refreshes with a rotated refresh token when the access token expires', async () => {

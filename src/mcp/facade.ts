@@ -10,8 +10,8 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
-import { parse, type DocumentNode } from 'graphql';
-import { ErrorCode, forbiddenScope, isPactError, type PactError } from '../lib/errors';
+import { parse, type DocumentNode, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode, isPactError } from '../lib/errors';
 import { maskFailure } from '../lib/faults';
 import { currentRequest, noteFailure } from '../lib/request-context';
 import type { PactYoga } from '../server/yoga';
@@ -19,12 +19,10 @@ import { authenticateRequest, clientIp } from '../server/credentials';
 import { refuseForeignHost, type HttpPolicy } from '../server/http-guards';
 import { pactResources, resourceMetadataUrl } from '../server/oauth/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
-import { callScopeRefusal } from '../services/agents/scopes';
-import { newCall, outcomeOf, toMicrocents, type Call } from '../services/audit/call';
+import { newCall } from '../services/audit/call';
 import { recordCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
 import type { Services } from '../services/index';
-import { admit } from '../services/limits/policy';
 import { recordSecurityEvent } from '../services/security-events';
 import type { McpToolDefinition } from './generated/tools';
 import { foreignOrigin, invalidRequest, preflight, readBounded, rpcError, rpcIdOf, withCors, type RpcId } from './http-guards';
@@ -71,10 +69,13 @@ interface Compiled {
   validate: (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
 }
 
-/** What the server instance of one admitted request serves: the caller, and the admitted tool call if it is one. */
+/** A tool call's answer, computed by the pipeline before dispatch: the result, or the JSON-RPC error. */
+type ToolAnswer = { result: CallToolResult } | { error: ProtocolError };
+
+/** What the server instance of one request serves: the caller, and the tool call's answer if it is one. */
 interface Dispatch {
   principal: Principal;
-  call: Call | null;
+  tool: { name: string; answer: ToolAnswer } | null;
 }
 
 /**
@@ -82,9 +83,10 @@ interface Dispatch {
  * `server/discover`, version and capabilities in each request's `_meta`) through
  * `createMcpHandler`, and the `initialize` revisions (2025-11-25, 2025-06-18, 2025-03-26)
  * statelessly on the SDK's legacy transport, both from one server factory over the generated tool
- * table. Each tool call runs its persisted operation through the GraphQL pipeline; refusals that
- * need an HTTP status (401, 403, 429, 400 on protocol rules) are answered here, before dispatch,
- * and audited like any call.
+ * table. The adapter only translates: authentication and the protocol's own rules (401, 400) come
+ * first; a tool call then runs its persisted operation through the GraphQL pipeline (scopes,
+ * limits, transaction, audit and ledger, once) before the SDK dispatches the message, so that the
+ * pipeline's refusals can be answered as HTTP 403 and 429.
  */
 export function createMcpFacade(options: McpFacadeOptions) {
   const { services, yoga } = options;
@@ -124,88 +126,83 @@ export function createMcpFacade(options: McpFacadeOptions) {
       ...(error ? [`error="${error.code}"`, `error_description="${error.description.replace(/["\\]/g, '')}"`] : []),
     ].join(', ');
 
-  const refusal = async (call: Call, id: RpcId, error: PactError, status: number, code: number, headers: Record<string, string> = {}) => {
-    await recordCall(services.database, services.audit, call, outcomeOf([error]).outcome, error.code);
-    const data = Object.fromEntries(Object.entries(error.extensions).filter(([k]) => k !== 'http'));
-    return rpcError(status, id, code, error.message, data, headers);
+  /** An HTTP refusal of a tool call the pipeline refused (already audited there): 403 naming the scope, or 429. */
+  const httpRefusal = (request: Request, principal: Principal, tool: string, id: RpcId, error: GraphQLFormattedError): Response | null => {
+    const extensions = error.extensions ?? {};
+    const data = Object.fromEntries(Object.entries(extensions).filter(([k]) => k !== 'http'));
+    if (extensions.code === ErrorCode.RateLimited) {
+      return rpcError(429, id, -32029, error.message, data, { 'retry-after': String(extensions.retry_after_s ?? 60) });
+    }
+    if (extensions.code !== ErrorCode.Forbidden || typeof extensions.scope !== 'string') return null;
+    const scope = extensions.scope;
+    const headers: Record<string, string> =
+      principal.kind === 'oauth'
+        ? {
+            'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${tool} needs scope ${scope}"`,
+          }
+        : {};
+    return rpcError(403, id, -32003, error.message, data, headers);
   };
 
   /**
-   * Admission of a `tools/call` before the SDK dispatches it, so that a refusal is an HTTP status:
-   * an unknown tool is audited and left to the SDK (-32602); a missing scope (the tool's, or one a
-   * `fire_agent` target needs) is 403 naming it; a spent limit is 429 with `Retry-After`. Returns
-   * the call to run, or the refusal to answer.
+   * Runs a `tools/call` through the pipeline before the SDK dispatches it, so that the pipeline's
+   * refusals can be HTTP statuses: a missing scope (the tool's, or one a `fire_agent` target needs)
+   * is 403 naming it, a spent limit 429 with `Retry-After`; the pipeline audits and charges every
+   * call once. Arguments that fail the tool's input schema are an `isError` result (audited as
+   * INVALID_ARGUMENTS); an unknown tool is audited and left to the SDK (-32602). Returns what the
+   * SDK's handler answers, or the HTTP refusal.
    */
-  const admitToolCall = async (request: Request, principal: Principal, id: RpcId, params: { name: string; arguments?: unknown }): Promise<{ call: Call | null } | { refused: Response }> => {
+  const runToolCall = async (request: Request, principal: Principal, id: RpcId, params: { name: string; arguments?: unknown }): Promise<{ answer: ToolAnswer } | { refused: Response }> => {
     const entry = compiled.get(params.name);
-    if (!entry) {
-      const unknown = newCall(principal, 'mcp');
-      unknown.operation = `unknown_tool:${params.name.slice(0, 100)}`;
-      unknown.args = params.arguments ?? {};
-      await recordCall(services.database, services.audit, unknown, 'error', 'UNKNOWN_TOOL');
-      return { call: null };
-    }
     const call = newCall(principal, 'mcp');
-    call.operation = entry.tool.name;
     call.args = params.arguments ?? {};
-    call.declaredCostMicrocents = toMicrocents(entry.tool.costCents);
-    call.declaredLimits = [{ name: entry.tool.rootField, perMin: entry.tool.rateLimitPerMin }];
-    const refused = principal.scopes.has(entry.tool.scope as never) ? callScopeRefusal(entry.tool.rootField, call.args, principal.scopes) : forbiddenScope(entry.tool.scope);
-    if (refused) {
-      const scope = String(refused.extensions.scope);
-      const headers: Record<string, string> =
-        principal.kind === 'oauth'
-          ? {
-              'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}", resource_metadata="${resourceMetadataUrl(resources, resourceOf(request))}", error_description="${entry.tool.name} needs scope ${scope}"`,
-            }
-          : {};
-      return { refused: await refusal(call, id, refused, 403, -32003, headers) };
+    if (!entry) {
+      call.operation = `unknown_tool:${params.name.slice(0, 100)}`;
+      await recordCall(services.database, services.audit, call, 'error', 'UNKNOWN_TOOL');
+      return { answer: { error: new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${params.name}`) } };
     }
-    const limited = await admit(services.limiter, services.limits, principal.tenantId, call.declaredLimits);
-    if (limited) {
-      const retry = String(limited.extensions.retry_after_s);
-      return { refused: await refusal(call, id, limited, 429, -32029, { 'retry-after': retry }) };
-    }
-    call.limitsAdmitted = true;
-    return { call };
-  };
-
-  const callTool = async (entry: Compiled, args: Record<string, unknown>, call: Call): Promise<CallToolResult> => {
+    call.operation = entry.tool.name;
+    const args = (params.arguments ?? {}) as Record<string, unknown>;
     const checked = entry.validate(args);
     if (!checked.valid) {
       await recordCall(services.database, services.audit, call, 'error', 'INVALID_ARGUMENTS');
-      return { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${entry.tool.name}: ${checked.errorMessage ?? 'see the input schema'}` }] };
+      return { answer: { result: { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${entry.tool.name}: ${checked.errorMessage ?? 'see the input schema'}` }] } } };
     }
-    const result = await runOperation(yoga, services, call, entry.document, args);
+    let result: ExecutionResult;
+    try {
+      result = await runOperation(yoga, services, call, entry.document, args);
+    } catch (error) {
+      // The SDK would relay the error's own message: log the detail, answer the masked one.
+      noteFailure(error);
+      const masked = maskFailure(error);
+      const requestId = currentRequest()?.requestId;
+      services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
+      return { answer: { error: new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code, ...(requestId ? { requestId } : {}) }) } };
+    }
     const errors = result.errors ?? [];
+    for (const error of errors) {
+      const refused = httpRefusal(request, principal, entry.tool.name, id, error);
+      if (refused) return { refused };
+    }
     const value = (result.data as Record<string, unknown> | null | undefined)?.[entry.tool.rootField];
     if (errors.length > 0 || value === undefined || value === null) {
       const text = errors.map((e) => `${(e.extensions?.code as string | undefined) ?? 'ERROR'}: ${e.message}`).join('\n') || 'No result.';
-      return { isError: true, content: [{ type: 'text', text }] };
+      return { answer: { result: { isError: true, content: [{ type: 'text', text }] } } };
     }
-    return structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 });
+    return { answer: { result: structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 }) } };
   };
 
   /** A fresh server for one request (never shared: answers must not reach another caller), for either revision. */
-  const serverFor = ({ principal, call }: Dispatch): Server => {
+  const serverFor = ({ principal, tool }: Dispatch): Server => {
     const server = new Server(
       { name: 'pact', version: options.version },
       { capabilities: { tools: {} }, supportedProtocolVersions: [...SERVED_VERSIONS], cacheHints: CACHE_HINTS, jsonSchemaValidator: validator },
     );
     server.setRequestHandler('tools/list', () => ({ tools: visibleTools(principal) }));
-    server.setRequestHandler('tools/call', async (req) => {
-      const entry = compiled.get(req.params.name);
-      if (!entry || !call) throw new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
-      try {
-        return await callTool(entry, req.params.arguments ?? {}, call);
-      } catch (error) {
-        // The SDK would relay the error's own message: log the detail, answer the masked one.
-        noteFailure(error);
-        const masked = maskFailure(error);
-        const requestId = currentRequest()?.requestId;
-        services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
-        throw new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code, ...(requestId ? { requestId } : {}) });
-      }
+    server.setRequestHandler('tools/call', (req) => {
+      if (!tool || tool.name !== req.params.name) throw new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
+      if ('error' in tool.answer) throw tool.answer.error;
+      return tool.answer.result;
     });
     return server;
   };
@@ -319,13 +316,13 @@ export function createMcpFacade(options: McpFacadeOptions) {
       return malformed(reason, rpcError(status, id, code, text, data as Record<string, unknown> | undefined));
     }
 
-    let call: Call | null = null;
+    let tool: Dispatch['tool'] = null;
     if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
-      const admitted = await admitToolCall(request, principal, id, { name: message.params.name, arguments: message.params.arguments });
-      if ('refused' in admitted) return admitted.refused;
-      call = admitted.call;
+      const ran = await runToolCall(request, principal, id, { name: message.params.name, arguments: message.params.arguments });
+      if ('refused' in ran) return ran.refused;
+      tool = { name: message.params.name, answer: ran.answer };
     }
-    const dispatch: Dispatch = { principal, call };
+    const dispatch: Dispatch = { principal, tool };
     const json = !prefersEventStream(request);
     if (route.era === 'legacy') return serveLegacy(request, body, dispatch, json);
     dispatches.set(request, dispatch);

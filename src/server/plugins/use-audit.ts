@@ -27,7 +27,7 @@ export function useAudit(services: Pick<Services, 'database' | 'audit'>): Plugin
       const shape = describeOperation(args.schema, args.document, args.operationName);
       if (call.operation === 'unknown' && shape) call.operation = shape.label;
       call.args = args.variableValues ?? {};
-      const declared = call.declaredCostMicrocents ?? toMicrocents(shape?.costCents ?? 0);
+      const declared = toMicrocents(shape?.costCents ?? 0);
       setExecuteFn(async (execArgs) => {
         const result = await executeFn(execArgs);
         const scope = ctx.transaction;

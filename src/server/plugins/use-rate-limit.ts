@@ -21,16 +21,15 @@ export function useRateLimit(services: Pick<Services, 'limiter' | 'limits'>): Pl
   return {
     async onExecutionResult({ request, result, setResult }) {
       const call = callOfContext({ request });
-      if (!call || call.limitsAdmitted || taken.has(call) || Array.isArray(result)) return;
+      if (!call || taken.has(call) || Array.isArray(result)) return;
       if (!((result as ResultLike).errors?.length ?? 0)) return;
       const limited = await admit(services.limiter, services.limits, call.principal.tenantId, []);
       if (limited) setResult({ errors: [limited] });
     },
     async onExecute({ args, setResultAndStopExecution }) {
       const { call } = args.contextValue as GraphQLContext;
-      if (call.limitsAdmitted) return;
       const shape = describeOperation(args.schema, args.document, args.operationName);
-      const limits = call.declaredLimits ?? (shape?.fields ?? []).map((f) => ({ name: f.name, perMin: f.rateLimitPerMin ?? undefined }));
+      const limits = (shape?.fields ?? []).map((f) => ({ name: f.name, perMin: f.rateLimitPerMin ?? undefined }));
       const limited = await admit(services.limiter, services.limits, call.principal.tenantId, limits);
       taken.add(call);
       if (limited) setResultAndStopExecution(refusal(limited));

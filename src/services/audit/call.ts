@@ -28,12 +28,6 @@ export interface Call {
   outcome: AuditOutcome | null;
   errorCode: string | null;
   idempotencyKey: string | null;
-  /** A cost the entry point declares (an MCP tool's, its root field's `@cost`); otherwise the sum of the root fields' costs. */
-  declaredCostMicrocents: number | null;
-  /** The root fields and `@rateLimit`s the entry point admits (an MCP tool's one root field); otherwise those of the executed operation. */
-  declaredLimits: { name: string; perMin?: number | undefined }[] | null;
-  /** The entry point already admitted the call through the rate limits (MCP answers 429 itself). */
-  limitsAdmitted: boolean;
 }
 
 export function newCall(principal: Principal, path: CallPath = principal.path): Call {
@@ -48,9 +42,6 @@ export function newCall(principal: Principal, path: CallPath = principal.path): 
     outcome: null,
     errorCode: null,
     idempotencyKey: null,
-    declaredCostMicrocents: null,
-    declaredLimits: null,
-    limitsAdmitted: false,
   };
 }
 

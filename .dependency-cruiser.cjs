@@ -1,8 +1,24 @@
-/** Import rules: no cycles, and layers import one way (lib → config/db → services → graphql → server → mcp); cli stands apart. */
+/**
+ * Import rules: no cycles, and layers import one way:
+ *   lib → config, db → services → graphql → pipeline → transports (server: HTTP, mcp, cli) → app (composition root).
+ * Transports do not import each other; the CLI is an HTTP client of Pact.
+ */
+const LAYERS = ['lib', 'config', 'db', 'services', 'graphql', 'pipeline', 'server', 'mcp', 'cli', 'app'];
+/** What each layer may not import. */
+const FORBIDDEN = {
+  lib: ['config', 'db', 'services', 'graphql', 'pipeline', 'server', 'mcp', 'cli', 'app'],
+  config: ['db', 'services', 'graphql', 'pipeline', 'server', 'mcp', 'cli', 'app'],
+  db: ['services', 'graphql', 'pipeline', 'server', 'mcp', 'cli', 'app'],
+  services: ['graphql', 'pipeline', 'server', 'mcp', 'cli', 'app'],
+  graphql: ['pipeline', 'server', 'mcp', 'cli', 'app'],
+  pipeline: ['server', 'mcp', 'cli', 'app'],
+  server: ['mcp', 'cli', 'app'],
+  mcp: ['server', 'cli', 'app'],
+};
 const layer = (from, forbidden) => ({
   name: `${from}-imports-one-way`,
   severity: 'error',
-  comment: `src/${from} may not import from ${forbidden.join(', ')}`,
+  comment: `src/${from} may not import from ${forbidden.join(', ')} (layers: ${LAYERS.join(' → ')})`,
   from: { path: `^src/${from}/` },
   to: { path: `^src/(${forbidden.join('|')})/` },
 });
@@ -10,21 +26,27 @@ const layer = (from, forbidden) => ({
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
-    layer('lib', ['config', 'db', 'services', 'graphql', 'server', 'mcp', 'cli']),
-    layer('db', ['services', 'graphql', 'server', 'mcp', 'cli']),
-    layer('services', ['graphql', 'server', 'mcp', 'cli']),
-    layer('graphql', ['server', 'mcp', 'cli']),
+    ...Object.entries(FORBIDDEN).map(([from, forbidden]) => layer(from, forbidden)),
+    {
+      name: 'graphql-reads-through-services',
+      severity: 'error',
+      comment: 'src/graphql resolvers reach the database only through services (types excepted)',
+      from: { path: '^src/graphql/' },
+      to: { path: '^src/db/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'no-runtime-codegen',
+      severity: 'error',
+      comment: 'src/codegen runs at build time only: nothing at run time imports it',
+      from: { path: '^src/', pathNot: '^src/codegen/' },
+      to: { path: '^src/codegen/' },
+    },
     {
       name: 'cli-is-an-http-client',
       severity: 'error',
       comment: 'src/cli talks to Pact over HTTP: of the rest of src it may import only the scope constants',
       from: { path: '^src/cli/' },
       to: { path: '^src/(?!cli/)', pathNot: '^src/services/auth/scopes\\.ts$' },
-    },
-    {
-      ...layer('server', ['mcp', 'cli']),
-      comment: 'src/server may not import src/mcp, except the composition root (start.ts, main.ts)',
-      from: { path: '^src/server/', pathNot: '^src/server/(start|main)\\.ts$' },
     },
   ],
   options: {

@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/server/main.ts', 'scripts/**', 'bench/**', 'test/**'],
+    files: ['src/app/main.ts', 'scripts/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -14,7 +14,7 @@ import postgres from 'postgres';
 import { loadConfig } from '../../src/config/env';
 import { createLogger } from '../../src/lib/logger';
 import { mcpTools } from '../../src/mcp/generated/tools';
-import { startPact } from '../../src/server/start';
+import { startPact } from '../../src/app/start';
 import { BARE_PAGE_SQL, BARE_ROUTES, type ChildMessage, type ParentMessage } from './protocol';
 
 const send = (message: ChildMessage) => process.send?.(message);

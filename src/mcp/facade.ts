@@ -14,10 +14,10 @@ import { parse, type DocumentNode, type ExecutionResult, type GraphQLFormattedEr
 import { ErrorCode, isPactError } from '../lib/errors';
 import { maskFailure } from '../lib/faults';
 import { currentRequest, noteFailure } from '../lib/request-context';
-import type { PactYoga } from '../server/yoga';
-import { authenticateRequest, clientIp } from '../server/credentials';
-import { refuseForeignHost, type HttpPolicy } from '../server/http-guards';
-import { pactResources, resourceMetadataUrl } from '../server/oauth/resources';
+import type { PactYoga } from '../pipeline/yoga';
+import { authenticateRequest, clientIp } from '../pipeline/credentials';
+import { refuseForeignHost, type HttpPolicy } from '../pipeline/http-guards';
+import { pactResources, resourceMetadataUrl } from '../pipeline/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
 import { newCall } from '../services/audit/call';
 import { recordCall } from '../services/audit/record';
@@ -28,7 +28,7 @@ import type { McpToolDefinition } from './generated/tools';
 import { foreignOrigin, invalidRequest, preflight, readBounded, rpcError, rpcIdOf, withCors, type RpcId } from './http-guards';
 import { invalidParams } from './params';
 import { classifyMessage, SERVED_VERSIONS } from './protocol';
-import { runOperation } from './run-operation';
+import { runOperation } from '../pipeline/run-operation';
 
 export interface McpFacadeOptions {
   yoga: PactYoga;

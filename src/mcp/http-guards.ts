@@ -1,4 +1,4 @@
-import type { HttpPolicy } from '../server/http-guards';
+import type { HttpPolicy } from '../pipeline/http-guards';
 
 /** A JSON-RPC id as echoed in an answer: null only when the request's id is unknown. */
 export type RpcId = string | number | null;

@@ -1,6 +1,6 @@
 import { persistedOperations } from '../graphql/persisted';
-import type { HttpPolicy } from '../server/http-guards';
-import type { PactYoga } from '../server/yoga';
+import type { HttpPolicy } from '../pipeline/http-guards';
+import type { PactYoga } from '../pipeline/yoga';
 import type { Services } from '../services/index';
 import { createMcpFacade } from './facade';
 import { mcpTools } from './generated/tools';

@@ -9,13 +9,13 @@ import { textProblem } from '../lib/text';
 import { SESSION_COOKIE } from '../services/auth/authenticator';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
-import { clientIp, credentialsOf, sessionCookie } from './credentials';
-import { httpPolicy, refuseForeignHost, type HttpPolicy, type ListenAddress } from './http-guards';
+import { clientIp, credentialsOf, sessionCookie } from '../pipeline/credentials';
+import { httpPolicy, refuseForeignHost, type HttpPolicy, type ListenAddress } from '../pipeline/http-guards';
 import { OAUTH_ENDPOINTS, createOAuthEndpoints, type OAuthRateLimit } from './oauth/express';
 import { createOAuthProvider, type AutoApprove } from './oauth/provider';
-import { pactResources } from './oauth/resources';
+import { pactResources } from '../pipeline/resources';
 import { createOAuthRoutes } from './oauth/routes';
-import { createPactYoga, type PactYoga, type YogaOptions } from './yoga';
+import { createPactYoga, type PactYoga, type YogaOptions } from '../pipeline/yoga';
 
 export interface AppOptions {
   services: Services;

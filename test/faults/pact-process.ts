@@ -2,7 +2,7 @@
 // `npm start`, logging pino JSON lines to stdout; prints one `PACT_READY <url>` line when serving.
 import { loadConfig } from '../../src/config/env';
 import { createLogger } from '../../src/lib/logger';
-import { startPact } from '../../src/server/start';
+import { startPact } from '../../src/app/start';
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel });

@@ -11,7 +11,7 @@ import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
 import { pactMcp } from '../../src/mcp/index';
 import { createApp, type AppOptions } from '../../src/server/app';
-import { keepConnectionsAlive } from '../../src/server/start';
+import { keepConnectionsAlive } from '../../src/app/start';
 import { freshDatabase } from './database';
 
 /** Small seed with known consent numbers; tests count the rest from the database. */

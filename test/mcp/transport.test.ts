@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpPolicy } from '../../src/server/http-guards';
+import { httpPolicy } from '../../src/pipeline/http-guards';
 import { DEMO_PASSWORD } from '../../src/services/seed/demo';
 import { startTestPact, type TestPact } from '../helpers/pact';
 

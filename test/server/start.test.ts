@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config/env';
 import { DataDirLockedError } from '../../src/db/data-dir';
 import { createLogger } from '../../src/lib/logger';
-import { StartError, startPact, type RunningPact } from '../../src/server/start';
+import { StartError, startPact, type RunningPact } from '../../src/app/start';
 import { freshDatabase, type TestDatabase } from '../helpers/database';
 
 const logger = createLogger({ level: 'silent' });
@@ -53,7 +53,7 @@ interface CliStart {
 /** Runs `npm start`'s command and waits for its banner (a fresh PGlite start on a loaded 2-core machine can take a minute or more). */
 async function npmStart(env: Record<string, string>): Promise<CliStart> {
   const began = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
     cwd: new URL('../..', import.meta.url),
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

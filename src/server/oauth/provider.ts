@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import type { Services } from '../../services/index';
 import { OAUTH_SCOPES } from '../../services/oauth/scopes';
 import { messagePage, pageHeaders } from './pages';
-import { canonicalResource, type PactResources } from './resources';
+import { canonicalResource, type PactResources } from '../../pipeline/resources';
 
 /** Signs a user in without a browser and approves every requested scope: for tests only. */
 export interface AutoApprove {

@@ -6,11 +6,11 @@ import type { Services } from '../../services/index';
 import type { PendingRequest } from '../../services/oauth/grants';
 import { OAUTH_SCOPES, OFFLINE_ACCESS } from '../../services/oauth/scopes';
 import { recordSecurityEvent } from '../../services/security-events';
-import { clientIp, credentialsOf, sessionCookie } from '../credentials';
+import { clientIp, credentialsOf, sessionCookie } from '../../pipeline/credentials';
 import { isMetadataDocumentId } from '../../services/oauth/client-metadata';
 import { consentPage, messagePage, pageHeaders, signInPage, type ClientLabel } from './pages';
 import { authorizationResponse } from './provider';
-import type { PactResources } from './resources';
+import type { PactResources } from '../../pipeline/resources';
 
 export interface OAuthRoutesOptions {
   services: Services;

@@ -6,7 +6,7 @@ import { checkIdempotencyKey } from '../../services/audit/idempotency';
 import { isAudited, recordCall } from '../../services/audit/record';
 import type { Services } from '../../services/index';
 import { authenticateRequest } from '../credentials';
-import { pactResources, resourceMetadataUrl } from '../oauth/resources';
+import { pactResources, resourceMetadataUrl } from '../resources';
 
 const calls = new WeakMap<Request, Call>();
 

@@ -12,7 +12,7 @@ import { isConnectionLoss } from '../lib/faults';
 import type { Principal } from '../services/auth/principal';
 import { API_KEY_SCOPES } from '../services/auth/scopes';
 import type { Services } from '../services/index';
-import type { PactApp } from './app';
+import type { PactApp } from '../server/app';
 
 /**
  * Reports one step of the start (opening the database, migrating, seeding): called as the step
@@ -24,7 +24,7 @@ const quiet: StartProgress = () => () => {};
 
 /** The modules that serve requests, loaded while the database opens (they take seconds to load). */
 const loadServing = () =>
-  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('./app')]);
+  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('../server/app')]);
 
 /** A one-line start-up failure (bad setting, port in use, unreachable database). */
 export class StartError extends Error {

@@ -1,6 +1,6 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import { ErrorCode, isPactError } from '../lib/errors';
-import type { PactYoga } from '../server/yoga';
+import type { PactYoga } from './yoga';
 import type { Call } from '../services/audit/call';
 import { finishCall } from '../services/audit/record';
 import type { Services } from '../services/index';

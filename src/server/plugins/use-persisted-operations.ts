@@ -1,4 +1,4 @@
-import { getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
+import { GraphQLError, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger';
@@ -45,9 +45,22 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
   const byPrinted = new Map<string, PreparedOperation>();
   const size = { prepared: 0, compiled: 0 };
 
-  const executorOf = (entry: PreparedOperation & { compiled: CompiledQuery }) => (args: ExecutionArgs) =>
-    entry.compiled.query(args.rootValue, args.contextValue, args.variableValues) as ExecutionResult | Promise<ExecutionResult>;
-  const executors = new WeakMap<PreparedOperation, (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>>();
+  type Execute = (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
+  /**
+   * The compiled query; when it answers without `data` (variables it could not coerce: no resolver
+   * ran), graphql-js answers instead, so those errors read as they always did. graphql-jit's field
+   * errors carry line and column but no source positions, which yoga needs to keep `locations`:
+   * they are rebuilt as graphql-js builds them.
+   */
+  const executorOf =
+    (entry: PreparedOperation & { compiled: CompiledQuery }, executeFn: Execute): Execute =>
+    (args) => {
+      const { compiled } = entry;
+      const answer = (result: ExecutionResult) =>
+        !('data' in result) ? executeFn(args) : result.errors?.length ? { ...result, errors: result.errors.map((e) => located(entry.document, e)) } : result;
+      const result = compiled.query(args.rootValue, args.contextValue, args.variableValues) as ExecutionResult | Promise<ExecutionResult>;
+      return result instanceof Promise ? result.then(answer) : answer(result);
+    };
 
   return {
     size,
@@ -71,7 +84,6 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
         if (result && isCompiledQuery(result)) compiled = result;
         else if (result) options.logger.warn({ hash, errors: result.errors?.map((e) => e.message) }, 'graphql-jit declined a persisted operation; it runs uncompiled');
         const entry: PreparedOperation = { hash, source, document, operationName, compiled };
-        if (entry.compiled) executors.set(entry, executorOf(entry as PreparedOperation & { compiled: CompiledQuery }));
         bySource.set(source, entry);
         byDocument.set(document, entry);
         byPrinted.set(print(document), entry);
@@ -94,12 +106,21 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
       onValidate({ params, setResult }) {
         if (byDocument.has(params.documentAST)) setResult([]);
       },
-      onExecute({ args, setExecuteFn }) {
+      onExecute({ args, executeFn, setExecuteFn }) {
         const entry = byDocument.get(args.document);
-        if (!entry || (args.operationName != null && args.operationName !== entry.operationName)) return;
-        const executor = executors.get(entry);
-        if (executor) setExecuteFn(executor);
+        if (!entry?.compiled || (args.operationName != null && args.operationName !== entry.operationName)) return;
+        setExecuteFn(executorOf(entry as PreparedOperation & { compiled: CompiledQuery }, executeFn as Execute));
       },
     },
   };
+}
+
+/** A graphql-jit field error as graphql-js's `locatedError` makes it: positions in the document's source, extensions from the original error. */
+function located(document: DocumentNode, error: GraphQLError): GraphQLError {
+  const source = document.loc?.source;
+  if (!source || !error.locations || error.positions) return error;
+  const lineStarts = [0];
+  for (let at = source.body.indexOf('\n'); at !== -1; at = source.body.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const positions = error.locations.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1);
+  return new GraphQLError(error.message, { source, positions, path: error.path ?? null, originalError: error.originalError ?? null });
 }

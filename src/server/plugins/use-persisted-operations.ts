@@ -33,8 +33,6 @@ export interface PersistedOperations {
    * the hardening plugins and before any plugin that wraps execution.
    */
   plugin: Plugin;
-  /** How many operations are prepared, and how many of those run compiled. */
-  readonly size: { prepared: number; compiled: number };
 }
 
 /** Prepares `manifest` (hash → document); `compile: false` keeps graphql-js's execute for the prepared documents. */
@@ -43,7 +41,7 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
   const byDocument = new WeakMap<DocumentNode, PreparedOperation>();
   /** Documents parsed elsewhere (the MCP facade's), matched once by their printed text. */
   const byPrinted = new Map<string, PreparedOperation>();
-  const size = { prepared: 0, compiled: 0 };
+  const unprepared = new WeakSet<DocumentNode>();
 
   type Execute = (args: ExecutionArgs) => ExecutionResult | Promise<ExecutionResult>;
   /**
@@ -63,7 +61,6 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
     };
 
   return {
-    size,
     prepare({ parse, validate, schema }) {
       for (const [hash, source] of Object.entries(manifest)) {
         let document: DocumentNode;
@@ -87,15 +84,14 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
         bySource.set(source, entry);
         byDocument.set(document, entry);
         byPrinted.set(print(document), entry);
-        size.prepared += 1;
-        if (compiled) size.compiled += 1;
       }
     },
     of(document) {
       let entry = byDocument.get(document);
-      if (entry) return entry;
+      if (entry || unprepared.has(document)) return entry;
       entry = byPrinted.get(print(document));
       if (entry) byDocument.set(document, entry);
+      else unprepared.add(document);
       return entry;
     },
     plugin: {

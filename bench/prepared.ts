@@ -108,15 +108,16 @@ async function timed(runner: Runner, n: number): Promise<{ cpu: number; wall: nu
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; scriptId: string | number };
   hitCount?: number;
   children?: number[];
 }
 
-const CATEGORIES: [string, (url: string, fn: string) => boolean][] = [
+/** By a sample's function: `generated` is code with no file (graphql-jit's compiled queries); natives have script 0. */
+const CATEGORIES: [string, (url: string, fn: string, generated: boolean) => boolean][] = [
   ['garbage collector', (_, fn) => fn === '(garbage collector)'],
   ['graphql-js', (url) => url.includes('/node_modules/graphql/')],
-  ['graphql-jit (and the code it generated)', (url, fn) => url.includes('/graphql-jit/') || (url === '' && !fn.startsWith('('))],
+  ['graphql-jit (and the code it generated)', (url, _, generated) => url.includes('/graphql-jit/') || generated],
   ['envelop + yoga + whatwg-node', (url) => /\/(@envelop|graphql-yoga|@whatwg-node|@graphql-tools)\//.test(url)],
   ['GraphQL Armor', (url) => url.includes('/graphql-armor')],
   ['drizzle-orm', (url) => url.includes('/drizzle-orm/')],
@@ -137,7 +138,8 @@ function profileSummary(profile: { nodes: ProfileNode[]; samples?: number[] }): 
     const { functionName, url, lineNumber } = node.callFrame;
     const key = `${functionName || '(anonymous)'} ${url ? `${basename(url)}:${lineNumber + 1}` : ''}`.trim();
     self.set(key, (self.get(key) ?? 0) + 1);
-    const category = CATEGORIES.find(([, match]) => match(url, functionName))?.[0] ?? 'other (node, crypto, program)';
+    const generated = url === '' && String(node.callFrame.scriptId) !== '0';
+    const category = CATEGORIES.find(([, match]) => match(url, functionName, generated))?.[0] ?? 'other (node internals, crypto, socket writes)';
     counts.set(category, (counts.get(category) ?? 0) + 1);
   }
   const pct = (n: number) => (n / Math.max(1, busy)) * 100;

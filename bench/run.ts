@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every benchmark in sequence (throughput, read tools, then consent latency), each on its own
+ * `npm run bench`: every benchmark in sequence (throughput, read tools, prepared persisted operations, then consent latency), each on its own
  * fresh database `pact_bench_*` on DATABASE_URL (dropped at the end unless BENCH_KEEP=1), then a
  * summary against the targets in PERFORMANCE.md. Settings: bench/README.md.
  */
@@ -8,6 +8,7 @@ import { benchConfig } from './lib/config';
 import { closeAgent } from './lib/load';
 import { FILTER_SEARCH } from './lib/pact-query';
 import { heading, int, ms, ratio, seconds, table, verdict } from './lib/report';
+import { runPrepared, type PreparedSummary } from './prepared';
 import { runConsentLatency, TARGET_CONSENT_RATIO, type ConsentSummary } from './consent-latency';
 import { runThroughput, TARGET_MCP_GRAPHQL_RATIO, TARGET_P99_MS, TARGET_RATIO, type ThroughputSummary } from './throughput';
 import { runTools, TARGET_TENANTS, type ToolsSummary } from './tools';
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   let throughput: ThroughputSummary | null = null;
   let consent: ConsentSummary | null = null;
   let tools: ToolsSummary | null = null;
+  let prepared: PreparedSummary | null = null;
   const failures: string[] = [];
   try {
     throughput = await runThroughput(cfg);
@@ -32,6 +34,13 @@ async function main(): Promise<void> {
     if (tools.failures > 0) failures.push(`tools: ${tools.failures} failed answers under load`);
   } catch (error) {
     failures.push(`tools: ${(error as Error).message}`);
+    console.error(error);
+  }
+  await runCleanup();
+  try {
+    prepared = await runPrepared(cfg);
+  } catch (error) {
+    failures.push(`prepared operations: ${(error as Error).message}`);
     console.error(error);
   }
   await runCleanup();
@@ -88,6 +97,12 @@ async function main(): Promise<void> {
     }
     const tr = tools.oneTenantRps / tools.fourTenantsRps;
     rows.push(['one tenant / four tenants (query_contacts, MCP)', ratio(tr), `≥ ${TARGET_TENANTS}×`, verdict(tr >= TARGET_TENANTS)]);
+  }
+  if (prepared) {
+    for (const [tool, paths] of Object.entries(prepared.cpuUs)) {
+      const { unprepared, prepared: validated, compiled } = paths.mcp;
+      rows.push([`${tool} in process: CPU µs/call unprepared / prepared / compiled`, `${int(unprepared)} / ${int(validated)} / ${int(compiled)}`, '', '']);
+    }
   }
   if (consent) {
     const [zero, , fifty] = consent.states;

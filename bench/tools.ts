@@ -51,7 +51,7 @@ export interface ToolsSummary {
 const STAGES = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost'];
 
 /** `n` deals over the tenant's accounts, all stages; then every 10th account's domain suppressed (its deals hidden by the triggers). */
-async function loadDeals(sql: Sql, tenant: BenchTenant, n: number): Promise<void> {
+export async function loadDeals(sql: Sql, tenant: BenchTenant, n: number): Promise<void> {
   await sql`
     insert into deals (id, tenant_id, account_id, owner_id, name, stage, amount_cents, probability, close_date)
     select gen_random_uuid(), ${tenant.id}::uuid, (${tenant.accountIds}::uuid[])[1 + i % ${tenant.accountIds.length}], ${tenant.ownerId}::uuid,

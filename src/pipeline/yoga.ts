@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
-import { GraphQLError } from 'graphql';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { GraphQLContext } from '../graphql/context';
+import { persistedOperations } from '../graphql/persisted';
 import { schema } from '../graphql/schema';
 import { ErrorCode, PactError } from '../lib/errors';
 import { maskFailure } from '../lib/faults';
@@ -13,6 +14,7 @@ import { useArgumentCheck } from './plugins/use-argument-check';
 import { useAudit } from './plugins/use-audit';
 import { useHardening, type HardeningOptions } from './plugins/use-hardening';
 import { useIdempotency } from './plugins/use-idempotency';
+import { createPersistedOperations, type PersistedOperations, type PreparedOperation } from './plugins/use-persisted-operations';
 import { useRateLimit } from './plugins/use-rate-limit';
 import { useTenantTransaction } from './plugins/use-tenant-transaction';
 
@@ -28,6 +30,14 @@ export interface YogaOptions {
   allowedOrigins?: string[];
   /** Overrides of the query limits (depth, aliases, directives, tokens, cost). */
   hardening?: Partial<Omit<HardeningOptions, 'production'>>;
+  /**
+   * How persisted operations run: `compiled` (default) parses, validates and compiles them
+   * (graphql-jit) once at start; `prepared` does the same without compiling; `unprepared` parses
+   * and validates them on every call like any other document.
+   */
+  persisted?: 'compiled' | 'prepared' | 'unprepared';
+  /** Envelop plugins run after the hardening and before the guarded execution (instrumentation). */
+  plugins?: Plugin[];
 }
 
 /**
@@ -51,7 +61,9 @@ export type PactYoga = YogaServerInstance<Record<string, unknown>, GraphQLContex
 export function createPactYoga(options: YogaOptions): PactYoga {
   const { services } = options;
   const logger = services.logger;
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  const mode = options.persisted ?? 'compiled';
+  const persisted = mode === 'unprepared' ? null : createPersistedOperations(persistedOperations(), { compile: mode === 'compiled', logger });
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ?? false,
@@ -80,7 +92,9 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     },
     plugins: [
       useAuthentication(services, options.audiences),
+      ...(persisted ? [persisted.plugin] : []),
       ...useHardening({ production: options.production ?? false, ...options.hardening }),
+      ...(options.plugins ?? []),
       // The guarantees around execution, in this order: audit sees every outcome; limits and
       // argument checks may answer without executing; idempotency runs inside the transaction.
       useAudit(services),
@@ -90,4 +104,18 @@ export function createPactYoga(options: YogaOptions): PactYoga {
       useTenantTransaction(services),
     ],
   });
+  if (persisted) {
+    // Through the server's own parse and validate, with no caller: the strictest rules (production refuses introspection).
+    const enveloped = yoga.getEnveloped({});
+    persisted.prepare({ parse: (source) => enveloped.parse(source), validate: (document) => enveloped.validate(enveloped.schema, document), schema: enveloped.schema });
+    prepared.set(yoga, persisted);
+  }
+  return yoga;
+}
+
+const prepared = new WeakMap<PactYoga, PersistedOperations>();
+
+/** The operation `yoga` prepared at start for a persisted `document` (in-process paths run it without validating again). */
+export function preparedOperation(yoga: PactYoga, document: DocumentNode): PreparedOperation | undefined {
+  return prepared.get(yoga)?.of(document);
 }

@@ -30,6 +30,9 @@ builder.scalarType('Date', {
   serialize: (value) => value,
   parseValue: (value) => {
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new TypeError('Date must be YYYY-MM-DD.');
+    // A day that exists: 2026-02-30 would reach the database and fail there.
+    const day = new Date(`${value}T00:00:00Z`);
+    if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) throw new TypeError(`Date ${value} is not a day of the calendar.`);
     return value;
   },
 });

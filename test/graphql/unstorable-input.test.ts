@@ -153,3 +153,18 @@ describe('the audit digest', () => {
     expect(other.digest(tenant, args)).not.toBe(other.digest(tenant, { ...args, c: 1 }));
   });
 });
+
+describe('a date that is not a day of the calendar', () => {
+  it('is refused with a 4xx naming it on /graphql and audited once, never reaching the database', async () => {
+    const admin = await pact.signIn('admin@pact.demo');
+    let res: Response | undefined;
+    const rows = await added(async () => {
+      res = await post('/graphql', JSON.stringify({ query: 'query($d: Date) { briefing(asOf: $d) { asOf } }', variables: { d: '2026-02-30' } }), { authorization: `Bearer ${admin}` });
+    });
+    expect(res?.status).toBe(400);
+    const body = (await res?.json()) as { errors: { message: string }[] };
+    expect(body.errors[0]?.message).toMatch(/2026-02-30 is not a day of the calendar/);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ path: 'graphql', outcome: 'error' });
+  });
+});

@@ -8,7 +8,8 @@ import { isResult } from './results';
 /**
  * Runs each execution in one transaction bound to the caller's tenant under the application role:
  * one snapshot (REPEATABLE READ) for a query, so a page and its hidden count agree; READ COMMITTED
- * for a mutation, which is rolled back whole, answering `data: null`, when it reports any error. An
+ * for a mutation. A call that reports any error is rolled back (a mutation whole, answering
+ * `data: null`), and audited after the fact. An
  * operation with one root field may leave its transaction while slow work runs (an agent's model
  * call) and continue in a new one (`src/db/phases.ts`).
  */
@@ -38,7 +39,9 @@ export function useTenantTransaction(services: Pick<Services, 'database'>): Plug
                 },
               };
               const result = await executeFn(execArgs);
-              if (isMutation && isResult(result) && (result.errors?.length ?? 0) > 0) return phase.rollback({ ...result, data: null });
+              // A call that reports an error commits nothing (a failed statement may have aborted the
+              // transaction): its audit row is written after the rollback.
+              if (isResult(result) && (result.errors?.length ?? 0) > 0) return phase.rollback(isMutation ? { ...result, data: null } : result);
               return rollback ? phase.rollback(result) : result;
             },
             { snapshot: !isMutation },

@@ -99,7 +99,7 @@ export const titleMatch = (tenantId: string, search: string, t1Condition?: SQL):
       and (cardinality(${rest}) = 0 or not exists (
         select 1 from unnest(${rest}) as w(token)
         where not exists (select 1 from ${contactTitleTokens} t2
-          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.hidden = t1.hidden and t2.contact_id = t1.contact_id)))`;
+          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.contact_id = t1.contact_id)))`;
 };
 
 interface ContactWhere {

@@ -193,4 +193,23 @@ describe('a tenant where every subject withdrew consent', () => {
     );
     expect(joined?.n).toBe(0);
   });
+
+  it('a create or update whose record consent would hide is refused with CONFLICT and saves nothing', async () => {
+    const writer = await pact.mintKey(await pact.signIn('admin@pact.demo'), ['read:accounts', 'read:contacts', 'write:crm']);
+    const tenant = pact.seed.demoTenantId;
+    const rows = async () => (await pact.sql<{ n: number }>(sql`select (select count(*) from contacts where tenant_id = ${tenant}) + (select count(*) from accounts where tenant_id = ${tenant})::int as n`))[0]?.n;
+    const before = await rows();
+    const created = await pact.gql('mutation($e: String!) { createContact(input: { name: "Again", email: $e }) { id name } }', { e: sample.email }, { token: writer });
+    expect(created.body.data).toBeNull();
+    expect(created.body.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT', reason: 'consent' } });
+    const account = await pact.gql<{ createAccount: { id: string } }>('mutation { createAccount(input: { name: "Fresh Co", domain: "fresh-co.example" }) { id } }', {}, { token: writer });
+    const id = account.body.data?.createAccount.id;
+    expect(id).toBeDefined();
+    const [withdrawnDomain] = [...secrets].filter((s) => /^[a-z0-9-]+\.[a-z]+$/.test(s));
+    const moved = await pact.gql('mutation($id: ID!, $d: String!) { updateAccount(id: $id, input: { domain: $d }) { id domain } }', { id, d: withdrawnDomain }, { token: writer });
+    expect(moved.body.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT', reason: 'consent' } });
+    const [stored] = await pact.sql<{ domain: string }>(sql`select domain from accounts where id = ${id ?? null}`);
+    expect(stored?.domain).toBe('fresh-co.example');
+    expect(await rows()).toBe((before ?? 0) + 1);
+  });
 });

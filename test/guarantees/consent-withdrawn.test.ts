@@ -197,7 +197,7 @@ describe('a tenant where every subject withdrew consent', () => {
   it('a create or update whose record consent would hide is refused with CONFLICT and saves nothing', async () => {
     const writer = await pact.mintKey(await pact.signIn('admin@pact.demo'), ['read:accounts', 'read:contacts', 'write:crm']);
     const tenant = pact.seed.demoTenantId;
-    const rows = async () => (await pact.sql<{ n: number }>(sql`select (select count(*) from contacts where tenant_id = ${tenant}) + (select count(*) from accounts where tenant_id = ${tenant})::int as n`))[0]?.n;
+    const rows = async () => (await pact.sql<{ n: number }>(sql`select ((select count(*) from contacts where tenant_id = ${tenant}) + (select count(*) from accounts where tenant_id = ${tenant}))::int as n`))[0]?.n;
     const before = await rows();
     const created = await pact.gql('mutation($e: String!) { createContact(input: { name: "Again", email: $e }) { id name } }', { e: sample.email }, { token: writer });
     expect(created.body.data).toBeNull();

@@ -1,5 +1,6 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { persistedOperations } from '../../src/graphql/persisted';
@@ -8,7 +9,7 @@ import { startTestPact, type GqlResponse, type TestPact } from '../helpers/pact'
 
 /**
  * A tenant where every data subject (every contact's e-mail, every account's domain) has withdrawn
- * consent: every persisted operation over /graphql and every MCP tool over the official SDK client
+ * consent: every persisted operation over /graphql and every MCP tool over both official SDK clients (v2, v1)
  * returns none of its records — no id, name, e-mail or deal name — and the counts say they were hidden.
  */
 type Args = Record<string, unknown>;
@@ -17,7 +18,6 @@ type ContactPage = { contacts: { items: { id: string; name: string; email: strin
 
 let pact: TestPact;
 let key: string;
-let mcp: Client;
 /** Every string that names a withdrawn record. */
 const secrets = new Set<string>();
 const hidden = { accounts: 0, contacts: 0, deals: 0 };
@@ -76,14 +76,37 @@ beforeAll(async () => {
   const deal = deals.find((d) => d.account_id === account?.id);
   if (!person || !account || !deal) throw new Error('the seed has no contact, account or deal');
   sample = { contactId: person.id, email: person.email, name: person.name, accountId: account.id, accountName: account.name, dealId: deal.id, dealName: deal.name };
-
-  mcp = new Client({ name: 'pact-withdrawn-test', version: '1.0.0' });
-  await mcp.connect(new StreamableHTTPClientTransport(new URL(`${pact.url}/mcp/`), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
 }, 240_000);
-afterAll(async () => {
-  await mcp?.close();
-  await pact?.close();
-});
+afterAll(() => pact?.close());
+
+type ToolResult = { isError?: boolean; structuredContent?: unknown; content?: unknown };
+interface AnyClient {
+  listTools(): Promise<{ tools: { name: string }[] }>;
+  callTool(params: { name: string; arguments: Args }): Promise<ToolResult>;
+  close(): Promise<void>;
+}
+
+const requestInit = (): RequestInit => ({ headers: { authorization: `Bearer ${key}` } });
+
+/** The official SDK clients: v2 speaking 2026-07-28, v1 speaking 2025-11-25. */
+const CLIENTS: [string, () => Promise<AnyClient>][] = [
+  [
+    'v2 client (2026-07-28)',
+    async () => {
+      const client = new ModernClient({ name: 'withdrawn-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      await client.connect(new ModernTransport(new URL(`${pact.url}/mcp/`), { requestInit: requestInit() }));
+      return client as unknown as AnyClient;
+    },
+  ],
+  [
+    'v1 client (2025-11-25)',
+    async () => {
+      const client = new LegacyClient({ name: 'withdrawn-v1', version: '1.0.0' });
+      await client.connect(new LegacyTransport(new URL(`${pact.url}/mcp/`), { requestInit: requestInit() }));
+      return client as unknown as AnyClient;
+    },
+  ],
+];
 
 const PERIOD = { from: '2021-01-01', to: '2030-12-31', compare_from: '2011-01-01', compare_to: '2020-12-31' };
 /** Deals with a close date in either period (all hidden). */
@@ -168,7 +191,8 @@ describe('a tenant where every subject withdrew consent', () => {
     }
   }, 120_000);
 
-  it('over MCP (official SDK client), every tool returns no withdrawn record and counts them hidden', async () => {
+  it.each(CLIENTS)('over MCP (%s), every tool returns no withdrawn record and counts them hidden', async (_, connect) => {
+    const mcp = await connect();
     const listed = (await mcp.listTools()).tools.map((t) => t.name).sort();
     expect(listed).toEqual(Object.keys(argumentSets()).sort());
     for (const [tool, sets] of Object.entries(argumentSets())) {
@@ -180,6 +204,7 @@ describe('a tenant where every subject withdrew consent', () => {
         checkCounts(tool, args, result.structuredContent as Json);
       }
     }
+    await mcp.close();
   }, 120_000);
 
   it('a query written without any consent predicate, run as the application role, sees none of them', async () => {

@@ -256,7 +256,7 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
       console.log(`\n  Filtered variant: contacts(first: 50, filter: { search: "${FILTER_SEARCH}" }), ${int(zero.filtered.matching)} matching records in both states (${cfg.filteredSamples} sequential requests each)`);
       console.log(
         table(
-          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'control p50', 'page + count SQL alone p50', 'page SQL (EXPLAIN, pact_app)', 'hidden-count SQL (EXPLAIN, pact_app)'],
+          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'control p50', 'page + count SQL alone p50', 'page SQL (EXPLAIN, pact_app)', 'hidden-count SQL (EXPLAIN, pact_consent)'],
           [zero, before, fifty].map((s) => [
             s.label,
             int(s.filtered?.matching ?? NaN),

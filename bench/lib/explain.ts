@@ -3,6 +3,7 @@ import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import { APP_ROLE } from '../../src/db/client';
 import { accounts, consentCounts, contacts, users } from '../../src/db/schema';
+import { CONSENT_ROLE } from '../../src/services/consent/hidden';
 import { titleMatch } from '../../src/services/crm/contacts';
 import type { Sql } from './database';
 
@@ -10,17 +11,19 @@ export interface Statement {
   label: string;
   sql: string;
   params: unknown[];
+  /** The role Pact runs it under (the application role unless said). */
+  role?: string;
 }
 
 const qb = new QueryBuilder();
 
 /**
  * The statement `listContacts` (src/services/crm/contacts.ts) sends for an unfiltered first page of
- * `first` rows, rebuilt with the same drizzle builder calls (columns, joins, consent filter, order,
- * `first + 1` rows), so EXPLAIN sees what Pact sends.
+ * `first` rows, rebuilt with the same drizzle builder calls (columns, joins, order, `first + 1` rows;
+ * the consent filter is the `consent_gate` policy of the application role), so EXPLAIN sees what Pact sends.
  */
 export function pactPageStatement(tenantId: string, first = 50, search?: string): Statement {
-  const bySearch: SQL | undefined = search === undefined ? undefined : dsql`${contacts.id} in (${titleMatch(tenantId, search, false)})`;
+  const bySearch: SQL | undefined = search === undefined ? undefined : dsql`${contacts.id} in (${titleMatch(tenantId, search)})`;
   const q = qb
     .select({
       id: contacts.id,
@@ -37,7 +40,7 @@ export function pactPageStatement(tenantId: string, first = 50, search?: string)
     .from(contacts)
     .leftJoin(accounts, eq(accounts.id, contacts.accountId))
     .leftJoin(users, eq(users.id, contacts.ownerId))
-    .where(and(eq(contacts.tenantId, tenantId), bySearch, eq(contacts.consentHidden, false)))
+    .where(and(eq(contacts.tenantId, tenantId), bySearch))
     .orderBy(asc(contacts.id))
     .limit(first + 1)
     .toSQL();
@@ -54,19 +57,19 @@ export function hiddenCountStatement(tenantId: string): Statement {
   return { label: 'hidden count, unfiltered list (consent_counts)', ...q };
 }
 
-/** The hidden count a list filtered by a title search alone runs (`hiddenMatches`): the token range with `hidden = true`. */
+/** The hidden count a list filtered by a title search alone runs (`hiddenCount`, under pact_consent): the token range with `hidden = true`. */
 export function filteredHiddenCountStatement(tenantId: string, search: string): Statement {
   const q = qb
     .select({ n: count() })
-    .from(dsql`(${titleMatch(tenantId, search, true)}) as m`)
+    .from(dsql`(${titleMatch(tenantId, search, dsql`t1.hidden`)}) as m`)
     .toSQL();
-  return { label: `hidden count of a filtered list (filter: { search: "${search}" }): contact_title_tokens, hidden = true`, ...q };
+  return { label: `hidden count of a filtered list (filter: { search: "${search}" }): contact_title_tokens, hidden = true`, ...q, role: CONSENT_ROLE };
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) as a request runs it: one transaction under the app role, bound to the tenant (RLS on). */
 export async function explainAsTenant(sql: Sql, tenantId: string, statement: Statement, runs = 3): Promise<string[]> {
   return sql.begin(async (tx) => {
-    await tx.unsafe(`set local role ${APP_ROLE}`);
+    await tx.unsafe(`set local role ${statement.role ?? APP_ROLE}`);
     await tx`select set_config('app.tenant_id', ${tenantId}, true)`;
     const params = statement.params as postgres.ParameterOrJSON<never>[];
     // Warm the caches first, so the plan shown is the steady state a loaded server sees.
@@ -114,7 +117,11 @@ export async function statementLatency(sql: Sql, targets: { tenantId: string; st
         await tx.unsafe(`set local role ${APP_ROLE}`);
         await tx`select set_config('app.tenant_id', ${target.tenantId}, true)`;
         const started = performance.now();
-        for (const s of target.statements) await tx.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[]);
+        for (const s of target.statements) {
+          if (s.role) await tx.unsafe(`set local role ${s.role}`);
+          await tx.unsafe(s.sql, s.params as postgres.ParameterOrJSON<never>[]);
+          if (s.role) await tx.unsafe(`set local role ${APP_ROLE}`);
+        }
         if (i >= warmup) times[t]?.push(performance.now() - started);
       });
     }

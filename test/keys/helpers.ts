@@ -43,15 +43,16 @@ export const keyUnavailableErrors = (errors: GqlError[] | undefined) =>
   (errors ?? []).filter((e) => e.extensions?.code === 'FORBIDDEN' && e.extensions?.reason === 'KEY_UNAVAILABLE');
 
 /**
- * Opens every contact of a tenant with a fresh key service (no cache), in one tenant transaction:
- * name by id, or the error code of a row that does not open.
+ * Opens every contact of a tenant with a fresh key service (no cache), in one transaction as the owner
+ * (the application role sees only the contacts consent leaves visible): name by id, or the error code
+ * of a row that does not open.
  */
 export async function openAll(
   pact: Pick<TestPact, 'database' | 'masterKey'>,
   tenantId: string,
   keys: KeyService = freshKeys(pact),
 ): Promise<Map<string, string>> {
-  return pact.database.withTenant(tenantId, async (tx) => {
+  return pact.database.withSystem(async (tx) => {
     const rows = await pact.database.rows<{ id: string; pii: Buffer | Uint8Array; key_version: number }>(
       tx,
       sql`select id, pii, key_version from contacts where tenant_id = ${tenantId} and pii is not null order by id`,

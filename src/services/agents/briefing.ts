@@ -137,7 +137,7 @@ export async function dealRisks(
           select d.id, d.name, d.stage, d.amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name,
             (select max(x.occurred_at) from activities x where x.tenant_id = d.tenant_id and x.deal_id = d.id and x.occurred_at < ${midnight(addDays(asOf, 1))}) as last_at
           from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-          where d.tenant_id = ${t} and not d.consent_hidden
+          where d.tenant_id = ${t}
             and d.stage in ${OPEN_STAGE_LIST}
             ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}
             ${scope.dealId ? sql`and d.id = ${scope.dealId}` : sql``}
@@ -181,7 +181,7 @@ export async function briefingPrompt(
   const ownerSql = scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``;
   const [soon] = await ctx.database.rows<{ n: number }>(
     ctx.tx,
-    sql`select count(*)::int as n from deals d where d.tenant_id = ${t} and not d.consent_hidden ${ownerSql}
+    sql`select count(*)::int as n from deals d where d.tenant_id = ${t} ${ownerSql}
           and d.stage in ${OPEN_STAGE_LIST}
           and d.close_date between ${asOf}::date and ${asOf}::date + ${SOON_DAYS}::int`,
   );
@@ -205,7 +205,7 @@ export async function briefingPrompt(
         from activities x
         join deals d on d.tenant_id = x.tenant_id and d.id = x.deal_id
         join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-        where x.tenant_id = ${t} and not d.consent_hidden ${ownerSql}
+        where x.tenant_id = ${t} ${ownerSql}
           and x.occurred_at >= ${midnight(addDays(asOf, -(RECENT_DAYS - 1)))} and x.occurred_at < ${midnight(addDays(asOf, 1))}
         order by x.occurred_at desc, x.id
         limit 10`,

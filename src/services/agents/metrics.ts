@@ -1,5 +1,7 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { ErrorCode, badInput } from '../../lib/errors';
+import { deals } from '../../db/schema';
+import { hiddenCount } from '../consent/hidden';
 import { record, type ServiceContext } from '../context';
 import { consentNote } from '../crm/paging';
 import type { DealStage } from '../crm/deals';
@@ -214,14 +216,11 @@ export async function metricPrompt(
         from deals d
         join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
         left join users u on u.id = d.owner_id
-        where d.tenant_id = ${t} and not d.consent_hidden and ${inEither} and ${terms.counts}
+        where d.tenant_id = ${t} and ${inEither} and ${terms.counts}
         group by 1, 2, 3, 4, 5`,
   );
-  const [hiddenRow] = await ctx.database.rows<{ n: number }>(
-    ctx.tx,
-    sql`select count(*)::int as n from deals d where d.tenant_id = ${t} and d.consent_hidden and ${inEither}`,
-  );
-  const hidden = hiddenRow?.n ?? 0;
+  const closing = (p: Period) => sql`${deals.closeDate} between ${p.from}::date and ${p.to}::date`;
+  const hidden = await hiddenCount(ctx, { from: deals, where: and(eq(deals.tenantId, t), or(closing(period), closing(comparedTo))) });
 
   const totals = (p: GroupRow['period']) =>
     groups.filter((g) => g.period === p).reduce<Totals>((acc, g) => ({ n: acc.n + Number(g.n), d: acc.d + Number(g.d) }), { n: 0, d: 0 });
@@ -261,7 +260,7 @@ export async function metricPrompt(
     ctx.tx,
     sql`select d.id, d.name, d.stage, d.amount_cents::float8 as amount_cents, ${periodOf} as period, (${effect})::float8 as effect
         from deals d
-        where d.tenant_id = ${t} and not d.consent_hidden and ${inEither} and ${terms.counts}
+        where d.tenant_id = ${t} and ${inEither} and ${terms.counts}
         order by abs(${effect}) desc nulls last, d.id
         limit 5`,
   );

@@ -1,10 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { contacts as contactsTable, deals as dealsTable } from '../../db/schema';
 import { ErrorCode, PactError } from '../../lib/errors';
 import type { ServiceContext } from '../context';
+import { hiddenCount } from '../consent/hidden';
 import { contactPii, getContact } from '../crm/contacts';
 import { OPEN_STAGES } from '../crm/deals';
 import { briefingScope, dealRisks, type DealRisk } from './briefing';
-import { OPEN_STAGE_LIST, accountRecord, dealLine, dealRecord, type AccountFacts, type DealFacts } from './facts';
+import { accountRecord, dealLine, dealRecord, type AccountFacts, type DealFacts } from './facts';
 import { isoDate, money, plural, prose, stageName } from './format';
 import { cite } from './grounding';
 import { agentById, type AgentDefinition } from './roster';
@@ -38,7 +40,7 @@ async function visibleAccount(ctx: ServiceContext, id: string): Promise<AccountR
     ctx.tx,
     sql`select a.id, a.name, a.domain, a.industry, a.employee_count as "employeeCount", u.display_name as "ownerName"
         from accounts a left join users u on u.id = a.owner_id
-        where a.tenant_id = ${ctx.principal.tenantId} and a.id = ${id} and not a.consent_hidden`,
+        where a.tenant_id = ${ctx.principal.tenantId} and a.id = ${id}`,
   );
   return row ?? null;
 }
@@ -51,7 +53,7 @@ const accountDeals = (ctx: ServiceContext, accountId: string) =>
   ctx.database.rows<DealRow>(
     ctx.tx,
     sql`select ${DEAL_FACTS} from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-        where d.tenant_id = ${ctx.principal.tenantId} and d.account_id = ${accountId} and not d.consent_hidden
+        where d.tenant_id = ${ctx.principal.tenantId} and d.account_id = ${accountId}
         order by d.amount_cents desc, d.id`,
   );
 
@@ -64,11 +66,11 @@ export async function accountPrompt(ctx: ServiceContext, accountId: string, ques
   if (!account) throw notFound('account');
   const t = ctx.principal.tenantId;
   const deals = await accountDeals(ctx, accountId);
-  const [people] = await ctx.database.rows<{ visible: number; hidden: number }>(
+  const [people] = await ctx.database.rows<{ visible: number }>(
     ctx.tx,
-    sql`select (count(*) filter (where not consent_hidden))::int as visible, (count(*) filter (where consent_hidden))::int as hidden
-        from contacts where tenant_id = ${t} and account_id = ${accountId}`,
+    sql`select count(*)::int as visible from contacts where tenant_id = ${t} and account_id = ${accountId}`,
   );
+  const hiddenPeople = await hiddenCount(ctx, { from: contactsTable, where: and(eq(contactsTable.tenantId, t), eq(contactsTable.accountId, accountId)) });
   const [activity] = await ctx.database.rows<{ n: number; last: string | null }>(
     ctx.tx,
     sql`select count(*)::int as n, to_char(max(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as last
@@ -78,7 +80,7 @@ export async function accountPrompt(ctx: ServiceContext, accountId: string, ques
   const won = deals.filter((d) => d.stage === 'closed_won');
   const lost = deals.filter((d) => d.stage === 'closed_lost');
   const sum = (list: DealRow[]) => list.reduce((s, d) => s + d.amountCents, 0);
-  const contacts = { visible: people?.visible ?? 0, hidden: people?.hidden ?? 0 };
+  const contacts = { visible: people?.visible ?? 0, hidden: hiddenPeople };
   const sentences = [
     `${account.name} ${cite({ kind: 'account', id: account.id })} is ${account.industry ? `a ${account.industry} company` : 'a company'}${account.domain ? ` (${account.domain})` : ''} with ${account.employeeCount ?? 'an unknown number of'} employees, owned by ${account.ownerName ?? 'nobody'}.`,
     open.length > 0
@@ -240,7 +242,7 @@ export async function dealRiskPrompt(ctx: ServiceContext, dealId: string | null,
       const [closed] = await ctx.database.rows<DealRow>(
         ctx.tx,
         sql`select ${DEAL_FACTS} from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-            where d.tenant_id = ${ctx.principal.tenantId} and d.id = ${dealId} and not d.consent_hidden`,
+            where d.tenant_id = ${ctx.principal.tenantId} and d.id = ${dealId}`,
       );
       if (!closed) throw notFound('deal');
       const draft = `${closed.name} ${cite({ kind: 'deal', id: closed.id })} is ${stageName(closed.stage)} (${money(closed.amountCents)}): a closed deal carries no pipeline risk.`;
@@ -259,19 +261,17 @@ export async function dealRiskPrompt(ctx: ServiceContext, dealId: string | null,
   }
   const scope = await briefingScope(ctx);
   const { risks, total } = await dealRisks(ctx, asOf, { ownerId: scope.ownerId }, 5);
-  const [hidden] = await ctx.database.rows<{ n: number }>(
-    ctx.tx,
-    sql`select count(*)::int as n from deals d where d.tenant_id = ${ctx.principal.tenantId} and d.consent_hidden
-          and d.stage in ${OPEN_STAGE_LIST} ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}`,
-  );
+  const hiddenOpen = await hiddenCount(ctx, {
+    from: dealsTable,
+    where: and(eq(dealsTable.tenantId, ctx.principal.tenantId), inArray(dealsTable.stage, [...OPEN_STAGES]), scope.ownerId ? eq(dealsTable.ownerId, scope.ownerId) : undefined),
+  });
   const whose = scope.ownerId ? `${scope.ownerName ?? 'your'}'s` : "the workspace's";
   const draft =
     risks.length > 0
       ? `${plural(total, `of ${whose} open deals is`, `of ${whose} open deals are`)} at risk as of ${asOf}; the largest: ${risks.map(riskLine).join('; ')}.`
       : `None of ${whose} open deals shows a risk signal as of ${asOf}.`;
-  const hiddenCount = hidden?.n ?? 0;
   return {
-    prompt: prompt(agent, null, risks.map(riskRecord), [`As of ${asOf}: ${total} open deals at risk.`, `${hiddenCount} open deals are hidden by consent and left out.`], `${draft}${hiddenCount > 0 ? ` ${plural(hiddenCount, 'open deal')} hidden by consent ${hiddenCount === 1 ? 'is' : 'are'} left out.` : ''}`),
-    consentFiltered: hiddenCount,
+    prompt: prompt(agent, null, risks.map(riskRecord), [`As of ${asOf}: ${total} open deals at risk.`, `${hiddenOpen} open deals are hidden by consent and left out.`], `${draft}${hiddenOpen > 0 ? ` ${plural(hiddenOpen, 'open deal')} hidden by consent ${hiddenOpen === 1 ? 'is' : 'are'} left out.` : ''}`),
+    consentFiltered: hiddenOpen,
   };
 }

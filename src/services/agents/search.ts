@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { accounts, deals, users } from '../../db/schema';
 import type { ServiceContext } from '../context';
+import { hiddenCount } from '../consent/hidden';
 import { OPEN_STAGES, type DealStage } from '../crm/deals';
 import type { DealFacts } from './facts';
 
@@ -154,19 +155,17 @@ export async function findDeals(ctx: ServiceContext, intent: QuestionIntent, lim
     .from(deals)
     .innerJoin(accounts, and(eq(accounts.tenantId, deals.tenantId), eq(accounts.id, deals.accountId)))
     .leftJoin(users, eq(users.id, deals.ownerId))
-    .where(and(where, eq(deals.consentHidden, false)))
+    .where(where)
     .orderBy(desc(deals.amountCents), asc(deals.id))
     .limit(limit);
+  const onAccount = and(eq(accounts.tenantId, deals.tenantId), eq(accounts.id, deals.accountId)) as SQL;
   const [totals] = await ctx.tx
-    .select({
-      matched: sql<number>`count(*) filter (where not ${deals.consentHidden})::int`,
-      hidden: sql<number>`count(*) filter (where ${deals.consentHidden})::int`,
-      totalCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where not ${deals.consentHidden}), 0)`,
-    })
+    .select({ matched: sql<number>`count(*)::int`, totalCents: sql<string>`coalesce(sum(${deals.amountCents}), 0)` })
     .from(deals)
-    .innerJoin(accounts, and(eq(accounts.tenantId, deals.tenantId), eq(accounts.id, deals.accountId)))
+    .innerJoin(accounts, onAccount)
     .where(where);
-  return { items, matched: totals?.matched ?? 0, hidden: totals?.hidden ?? 0, totalCents: Number(totals?.totalCents ?? 0) };
+  const hidden = await hiddenCount(ctx, { from: deals, where, join: { table: accounts, on: onAccount } });
+  return { items, matched: totals?.matched ?? 0, hidden, totalCents: Number(totals?.totalCents ?? 0) };
 }
 
 /** Accounts matching the intent (industry, full-text terms): best match first, or largest (employees) first. */
@@ -189,16 +188,10 @@ export async function findAccounts(ctx: ServiceContext, intent: QuestionIntent, 
     })
     .from(accounts)
     .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(where, eq(accounts.consentHidden, false)))
+    .where(where)
     .orderBy(...order)
     .limit(limit);
-  const [totals] = await ctx.tx
-    .select({
-      matched: sql<number>`count(*) filter (where not ${accounts.consentHidden})::int`,
-      hidden: sql<number>`count(*) filter (where ${accounts.consentHidden})::int`,
-    })
-    .from(accounts)
-    .where(where);
-  return { items, matched: totals?.matched ?? 0, hidden: totals?.hidden ?? 0 };
+  const [totals] = await ctx.tx.select({ matched: sql<number>`count(*)::int` }).from(accounts).where(where);
+  return { items, matched: totals?.matched ?? 0, hidden: await hiddenCount(ctx, { from: accounts, where }) };
 }
 

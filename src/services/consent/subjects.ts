@@ -1,13 +1,14 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { consentEvents, consentSubjects, contacts, erasedContacts } from '../../db/schema';
+import { consentEvents, consentSubjects, erasedContacts } from '../../db/schema';
 import { ErrorCode, PactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
 import { emailIndex } from '../crm/contacts';
 import { normaliseDomain, normaliseEmail, optionalText } from '../crm/validate';
+import { eraseContactsByEmail } from './hidden';
+import type { ConsentStatus, SubjectKind } from './types';
 
-export type ConsentStatus = 'granted' | 'suppressed' | 'withdrawn' | 'erased';
-export type SubjectKind = 'email' | 'domain';
+export type { ConsentStatus, SubjectKind } from './types';
 
 /** A data subject as the caller names it: an e-mail address or a company domain. */
 export interface SubjectRef {
@@ -87,10 +88,7 @@ export async function setConsent(
   let removed: { id: string }[] = [];
   let storedKey = key;
   if (status === 'erased' && ref.kind === 'email') {
-    removed = await ctx.tx
-      .delete(contacts)
-      .where(and(eq(contacts.tenantId, tenantId), eq(contacts.emailIndex, key)))
-      .returning({ id: contacts.id });
+    removed = await eraseContactsByEmail(ctx, key);
     storedKey = `erased:${id}`;
   }
   const erasedRecords = removed.length;

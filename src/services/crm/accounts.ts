@@ -3,7 +3,7 @@ import { accounts, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { record, type ServiceContext } from '../context';
-import { consentHiddenCount, consentVisible } from '../consent/gate';
+import { consentWithheld, isConsentGateRefusal, listHidden } from '../consent/hidden';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, normaliseDomain, optionalText, requiredText } from './validate';
 
@@ -72,10 +72,10 @@ export async function listAccounts(ctx: ServiceContext, filter: AccountFilter, p
     .select(columns)
     .from(accounts)
     .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(where, consentVisible(accounts), after ? gt(accounts.id, after) : undefined))
+    .where(and(where, after ? gt(accounts.id, after) : undefined))
     .orderBy(asc(accounts.id))
     .limit(size + 1);
-  const hidden = await consentHiddenCount(ctx, LIST, accounts, where, filtered);
+  const hidden = await listHidden(ctx, accounts, where, filtered);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 
@@ -86,7 +86,7 @@ export async function getAccount(ctx: ServiceContext, id: string): Promise<Accou
     .select(columns)
     .from(accounts)
     .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id), consentVisible(accounts)))
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
     .limit(1);
   record(ctx, row ? 1 : 0);
   return row ?? null;
@@ -113,31 +113,32 @@ export async function createAccount(ctx: ServiceContext, input: AccountInput): P
   const ownerId = await assertMember(ctx, input.ownerId ?? ctx.principal.userId);
   const id = newId();
   await ctx.tx.insert(accounts).values({ id, tenantId: ctx.principal.tenantId, name: values.name ?? '', ...values, ownerId });
-  return mustGet(ctx, id, true);
+  return saved(ctx, id);
 }
 
 export async function updateAccount(ctx: ServiceContext, id: string, input: AccountInput): Promise<AccountRecord> {
-  await mustGet(ctx, requireId(id), false);
+  if (!(await getAccount(ctx, requireId(id)))) throw new PactError(ErrorCode.NotFound, 'Account not found.');
   const values = accountValues(input);
   const ownerId = input.ownerId !== undefined ? await assertMember(ctx, input.ownerId) : undefined;
-  await ctx.tx
-    .update(accounts)
-    .set({ ...values, ...(ownerId !== undefined ? { ownerId } : {}), updatedAt: new Date() })
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)));
-  return mustGet(ctx, id, true);
+  try {
+    await ctx.tx
+      .update(accounts)
+      .set({ ...values, ...(ownerId !== undefined ? { ownerId } : {}), updatedAt: new Date() })
+      .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)));
+  } catch (error) {
+    throw isConsentGateRefusal(error) ? consentWithheld('account') : error;
+  }
+  return saved(ctx, id);
 }
 
-async function mustGet(ctx: ServiceContext, id: string, ignoreConsent: boolean): Promise<AccountRecord> {
-  const row = ignoreConsent
-    ? (
-        await ctx.tx
-          .select(columns)
-          .from(accounts)
-          .leftJoin(users, eq(users.id, accounts.ownerId))
-          .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
-          .limit(1)
-      )[0]
-    : await getAccount(ctx, id);
-  if (!row) throw new PactError(ErrorCode.NotFound, 'Account not found.');
+/** The account just written, as the caller may read it; a domain consent hides is refused. */
+async function saved(ctx: ServiceContext, id: string): Promise<AccountRecord> {
+  const [row] = await ctx.tx
+    .select(columns)
+    .from(accounts)
+    .leftJoin(users, eq(users.id, accounts.ownerId))
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
+    .limit(1);
+  if (!row) throw consentWithheld('account');
   return row;
 }

@@ -5,7 +5,7 @@ import { accounts, consentSubjects, contactSearchTokens, contactTitleTokens, con
 import { ErrorCode, PactError, badInput, isPactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { consentHiddenCount, consentVisible } from '../consent/gate';
+import { acrossConsent, consentWithheld, hiddenCount, isConsentGateRefusal, listHidden } from '../consent/hidden';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { piiSearchWords, searchWords } from '../keys/search-words';
 import { afterId, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
@@ -87,18 +87,19 @@ const havingAllTokens = (ctx: ServiceContext, tokens: string[]): SQL =>
 /**
  * Ids of the tenant's contacts whose title holds every word of `search` (words as the database's
  * `pact_title_words` splits them: lowercase, split on spaces and punctuation), from
- * `contact_title_tokens`; with `hidden`, only those whose consent flag is that. Only text and boolean
- * equality (leakproof) touch the table, so the primary key serves it under forced RLS.
+ * `contact_title_tokens` (consented ones only, under the application role); `t1Condition` is a
+ * further condition on the first word's token row `t1`. Only text and boolean equality (leakproof)
+ * touch the table, so the primary key serves it under forced RLS.
  */
-export const titleMatch = (tenantId: string, search: string, hidden?: boolean): SQL => {
+export const titleMatch = (tenantId: string, search: string, t1Condition?: SQL): SQL => {
   const first = sql`(select (pact_title_words(${search}::text))[1])`;
   const rest = sql`(select (pact_title_words(${search}::text))[2:])`;
   return sql`select t1.contact_id from ${contactTitleTokens} t1
-    where t1.tenant_id = ${tenantId} and t1.token = ${first}${hidden === undefined ? sql`` : sql` and t1.hidden = ${hidden}`}
+    where t1.tenant_id = ${tenantId} and t1.token = ${first}${t1Condition ? sql` and ${t1Condition}` : sql``}
       and (cardinality(${rest}) = 0 or not exists (
         select 1 from unnest(${rest}) as w(token)
         where not exists (select 1 from ${contactTitleTokens} t2
-          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.hidden = t1.hidden and t2.contact_id = t1.contact_id)))`;
+          where t2.tenant_id = t1.tenant_id and t2.token = w.token and t2.contact_id = t1.contact_id)))`;
 };
 
 interface ContactWhere {
@@ -144,13 +145,11 @@ async function filterSql(ctx: ServiceContext, filter: ContactFilter): Promise<Co
 }
 
 /** Hidden matches of a filtered list; a title search alone is counted on its token range. */
-async function hiddenMatches(ctx: ServiceContext, { where, search, filtered, onlySearch }: ContactWhere): Promise<number> {
-  if (search && onlySearch) {
-    const [row] = await ctx.tx.select({ n: count() }).from(sql`(${titleMatch(ctx.principal.tenantId, search, true)}) as m`);
-    return row?.n ?? 0;
-  }
-  const bySearch = search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, true)})` : undefined;
-  return consentHiddenCount(ctx, LIST, contacts, and(where, bySearch), filtered);
+function hiddenMatches(ctx: ServiceContext, { where, search, filtered, onlySearch }: ContactWhere): Promise<number> {
+  const tenantId = ctx.principal.tenantId;
+  if (search && onlySearch) return hiddenCount(ctx, { titleMatch: (t1Condition) => titleMatch(tenantId, search, t1Condition) });
+  const bySearch = search ? sql`${contacts.id} in (${titleMatch(tenantId, search)})` : undefined;
+  return listHidden(ctx, contacts, and(where, bySearch), filtered);
 }
 
 const selectVisible = (ctx: ServiceContext) =>
@@ -169,8 +168,7 @@ export async function listContacts(ctx: ServiceContext, filter: ContactFilter, p
     .where(
       and(
         where,
-        search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search, false)})` : undefined,
-        consentVisible(contacts),
+        search ? sql`${contacts.id} in (${titleMatch(ctx.principal.tenantId, search)})` : undefined,
         after ? gt(contacts.id, after) : undefined,
       ),
     )
@@ -184,7 +182,7 @@ export async function listContacts(ctx: ServiceContext, filter: ContactFilter, p
 export async function getContact(ctx: ServiceContext, id: string): Promise<ContactRecord | null> {
   requireId(id);
   const [row] = await selectVisible(ctx)
-    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id), consentVisible(contacts)))
+    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id)))
     .limit(1);
   return row ?? null;
 }
@@ -294,7 +292,7 @@ export async function createContact(ctx: ServiceContext, input: ContactInput): P
     ...sealed.columns,
   });
   await sealed.writeTokens(false);
-  return mustGet(ctx, id);
+  return saved(ctx, id);
 }
 
 export async function updateContact(ctx: ServiceContext, id: string, input: ContactInput): Promise<ContactRecord> {
@@ -304,29 +302,28 @@ export async function updateContact(ctx: ServiceContext, id: string, input: Cont
   const sealed = touchesPii ? await sealContactPii(ctx, id, piiFrom(input, await contactPii(ctx, current))) : null;
   const accountId = input.accountId !== undefined ? await assertAccount(ctx, input.accountId) : undefined;
   const ownerId = input.ownerId !== undefined ? await assertMember(ctx, input.ownerId) : undefined;
-  await ctx.tx
-    .update(contacts)
-    .set({
-      ...sealed?.columns,
-      ...(input.title !== undefined ? { title: optionalText(input.title, 'title', 200) } : {}),
-      ...(accountId !== undefined ? { accountId } : {}),
-      ...(ownerId !== undefined ? { ownerId } : {}),
-      updatedAt: new Date(),
-    })
-    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id)));
+  try {
+    await ctx.tx
+      .update(contacts)
+      .set({
+        ...sealed?.columns,
+        ...(input.title !== undefined ? { title: optionalText(input.title, 'title', 200) } : {}),
+        ...(accountId !== undefined ? { accountId } : {}),
+        ...(ownerId !== undefined ? { ownerId } : {}),
+        updatedAt: new Date(),
+      })
+      .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id)));
+  } catch (error) {
+    throw isConsentGateRefusal(error) ? consentWithheld('contact') : error;
+  }
   await sealed?.writeTokens(true);
-  return mustGet(ctx, id);
+  return saved(ctx, id);
 }
 
-async function mustGet(ctx: ServiceContext, id: string): Promise<ContactRecord> {
-  const [row] = await ctx.tx
-    .select(columns)
-    .from(contacts)
-    .leftJoin(accounts, eq(accounts.id, contacts.accountId))
-    .leftJoin(users, eq(users.id, contacts.ownerId))
-    .where(and(eq(contacts.tenantId, ctx.principal.tenantId), eq(contacts.id, id)))
-    .limit(1);
-  if (!row) throw new PactError(ErrorCode.NotFound, 'Contact not found.');
+/** The contact just written, as the caller may read it; an e-mail consent hides is refused. */
+async function saved(ctx: ServiceContext, id: string): Promise<ContactRecord> {
+  const row = await getContact(ctx, id);
+  if (!row) throw consentWithheld('contact');
   return row;
 }
 
@@ -354,7 +351,7 @@ export async function reencryptContacts(
   afterId: string | null,
   limit: number,
 ): Promise<ReencryptBatch> {
-  const rows = await tx
+  const rows = await acrossConsent(tx, (tx) => tx
     .select({
       id: contacts.id,
       pii: contacts.pii,
@@ -372,7 +369,7 @@ export async function reencryptContacts(
     )
     .orderBy(asc(contacts.id))
     .limit(limit)
-    .for('update', { of: contacts });
+    .for('update', { of: contacts }));
   const updates: SQL[] = [];
   const tokenRows: (typeof contactSearchTokens.$inferInsert)[] = [];
   let unreadable = 0;
@@ -391,10 +388,12 @@ export async function reencryptContacts(
     if (!row.indexed) tokenRows.push(...searchTokenRows(keys, target, tenantId, row.id, pii));
   }
   if (updates.length > 0) {
-    await tx.execute(sql`
-      update ${contacts} as c set pii = v.pii, key_version = ${target.version}
-      from (values ${sql.join(updates, sql`, `)}) as v(id, pii)
-      where c.tenant_id = ${tenantId} and c.id = v.id`);
+    await acrossConsent(tx, (tx) =>
+      tx.execute(sql`
+        update ${contacts} as c set pii = v.pii, key_version = ${target.version}
+        from (values ${sql.join(updates, sql`, `)}) as v(id, pii)
+        where c.tenant_id = ${tenantId} and c.id = v.id`),
+    );
   }
   for (let i = 0; i < tokenRows.length; i += TOKEN_CHUNK) {
     await tx.insert(contactSearchTokens).values(tokenRows.slice(i, i + TOKEN_CHUNK)).onConflictDoNothing();
@@ -420,27 +419,33 @@ export async function forgetEmailFingerprints(tx: Db, tenantId: string): Promise
     .update(consentSubjects)
     .set({ subjectKey: pseudonym(sql`${consentSubjects.subjectKey}`) })
     .where(and(eq(consentSubjects.tenantId, tenantId), eq(consentSubjects.kind, 'email'), notLike(consentSubjects.subjectKey, 'revoked:%')));
-  await tx
-    .update(contacts)
-    .set({ emailIndex: pseudonym(sql`${contacts.emailIndex}`) })
-    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.emailIndex), notLike(contacts.emailIndex, 'revoked:%')));
+  await acrossConsent(tx, (tx) =>
+    tx
+      .update(contacts)
+      .set({ emailIndex: pseudonym(sql`${contacts.emailIndex}`) })
+      .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.emailIndex), notLike(contacts.emailIndex, 'revoked:%'))),
+  );
 }
 
 /** Contacts of the tenant not yet sealed under `version`. */
 export async function contactsNotUnder(tx: Db, tenantId: string, version: number): Promise<number> {
-  const [row] = await tx
-    .select({ n: count() })
-    .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii), ne(contacts.keyVersion, version)));
+  const [row] = await acrossConsent(tx, (tx) =>
+    tx
+      .select({ n: count() })
+      .from(contacts)
+      .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii), ne(contacts.keyVersion, version))),
+  );
   return row?.n ?? 0;
 }
 
 /** Contacts per key version (for the key administration view). */
 export async function contactsPerKeyVersion(tx: Db, tenantId: string): Promise<Map<number, number>> {
-  const rows = await tx
-    .select({ version: contacts.keyVersion, n: count() })
-    .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii)))
-    .groupBy(contacts.keyVersion);
+  const rows = await acrossConsent(tx, (tx) =>
+    tx
+      .select({ version: contacts.keyVersion, n: count() })
+      .from(contacts)
+      .where(and(eq(contacts.tenantId, tenantId), isNotNull(contacts.pii)))
+      .groupBy(contacts.keyVersion),
+  );
   return new Map(rows.flatMap((r) => (r.version === null ? [] : [[r.version, r.n] as const])));
 }

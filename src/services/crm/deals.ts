@@ -3,7 +3,7 @@ import { accounts, deals, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { record, type ServiceContext } from '../context';
-import { consentHiddenCount, consentVisible } from '../consent/gate';
+import { listHidden } from '../consent/hidden';
 import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
 import { assertMember, requiredText } from './validate';
 
@@ -96,17 +96,17 @@ export async function listDeals(ctx: ServiceContext, filter: DealFilter, page: P
   const after = afterId(ctx, LIST, page.after);
   const { where, filtered } = dealFilterSql(ctx, filter);
   const rows = await selectVisible(ctx)
-    .where(and(where, consentVisible(deals), after ? gt(deals.id, after) : undefined))
+    .where(and(where, after ? gt(deals.id, after) : undefined))
     .orderBy(asc(deals.id))
     .limit(size + 1);
-  const hidden = await consentHiddenCount(ctx, LIST, deals, where, filtered);
+  const hidden = await listHidden(ctx, deals, where, filtered);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 
 export async function getDeal(ctx: ServiceContext, id: string): Promise<DealRecord | null> {
   requireId(id);
   const [row] = await selectVisible(ctx)
-    .where(and(eq(deals.tenantId, ctx.principal.tenantId), eq(deals.id, id), consentVisible(deals)))
+    .where(and(eq(deals.tenantId, ctx.principal.tenantId), eq(deals.id, id)))
     .limit(1);
   record(ctx, row ? 1 : 0);
   return row ?? null;

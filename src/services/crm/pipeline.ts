@@ -1,7 +1,7 @@
 import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accounts, deals } from '../../db/schema';
 import { record, type ServiceContext } from '../context';
-import { consentHiddenCount, consentVisible } from '../consent/gate';
+import { listHidden } from '../consent/hidden';
 import { consentNote, optionalId } from './paging';
 import { DEAL_STAGES, OPEN_STAGES, type DealStage } from './deals';
 
@@ -49,9 +49,9 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
       weightedValueCents: sql<string>`coalesce(round(sum(${deals.amountCents} * ${deals.probability}) / 100.0), 0)`,
     })
     .from(deals)
-    .where(and(where, consentVisible(deals)))
+    .where(where)
     .groupBy(deals.stage);
-  const hidden = await consentHiddenCount(ctx, 'deals', deals, where, Boolean(ownerId));
+  const hidden = await listHidden(ctx, deals, where, Boolean(ownerId));
   const top = await ctx.tx
     .select({
       id: deals.id,
@@ -63,7 +63,7 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
     })
     .from(deals)
     .innerJoin(accounts, eq(accounts.id, deals.accountId))
-    .where(and(where, consentVisible(deals), inArray(deals.stage, [...OPEN_STAGES])))
+    .where(and(where, inArray(deals.stage, [...OPEN_STAGES])))
     .orderBy(desc(deals.amountCents), deals.id)
     .limit(TOP_DEALS);
 

@@ -1,0 +1,2 @@
+export type ConsentStatus = 'granted' | 'suppressed' | 'withdrawn' | 'erased';
+export type SubjectKind = 'email' | 'domain';

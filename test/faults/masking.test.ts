@@ -97,4 +97,21 @@ describe('an unexpected error on every handler', () => {
     const line = logs.split('\n').find((l) => l.includes(`"requestId":"${id}"`) && l.includes('does not exist'));
     expect(line, `no log line with ${id} and the detail`).toBeDefined();
   });
+
+  it('audits a query whose statement failed inside its transaction once, as an error, after rolling it back', async () => {
+    const rows = () => pact.sql<{ n: number }>(sql`select count(*)::int as n from audit_log where operation = 'contacts' and outcome = 'error' and error_code = 'INTERNAL_SERVER_ERROR'`);
+    const before = (await rows())[0]?.n ?? 0;
+    await pact.sql(sql.raw('alter table contacts rename to contacts_moved'));
+    let answer: Answer;
+    try {
+      answer = await call(`${pact.url}/graphql`, { method: 'POST', headers: { ...json, authorization: `Bearer ${key}` }, body: JSON.stringify({ query: '{ contacts { returned } }' }) });
+    } finally {
+      await pact.sql(sql.raw('alter table contacts_moved rename to contacts'));
+    }
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toMatchObject({ errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    expect((await rows())[0]?.n).toBe(before + 1);
+    // The audit row is not attempted inside the aborted transaction.
+    expect(logs).not.toMatch(/current transaction is aborted/);
+  });
 });

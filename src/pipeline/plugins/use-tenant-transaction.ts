@@ -1,3 +1,4 @@
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { withTenantPhases } from '../../db/phases';
 import type { GraphQLContext } from '../../graphql/context';
@@ -5,11 +6,14 @@ import { describeOperation } from '../../graphql/operation';
 import type { Services } from '../../services/index';
 import { isResult } from './results';
 
+/** An error no service raised on purpose (masked for the client): the transaction may be aborted. */
+const unexpected = (error: GraphQLError): boolean => error.originalError != null && !(error.originalError instanceof GraphQLError);
+
 /**
  * Runs each execution in one transaction bound to the caller's tenant under the application role:
  * one snapshot (REPEATABLE READ) for a query, so a page and its hidden count agree; READ COMMITTED
- * for a mutation. A call that reports any error is rolled back (a mutation whole, answering
- * `data: null`), and audited after the fact. An
+ * for a mutation, which is rolled back whole, answering `data: null`, when it reports any error. A
+ * query that met an unexpected failure is rolled back too (audited after the fact). An
  * operation with one root field may leave its transaction while slow work runs (an agent's model
  * call) and continue in a new one (`src/db/phases.ts`).
  */
@@ -39,9 +43,10 @@ export function useTenantTransaction(services: Pick<Services, 'database'>): Plug
                 },
               };
               const result = await executeFn(execArgs);
-              // A call that reports an error commits nothing (a failed statement may have aborted the
-              // transaction): its audit row is written after the rollback.
-              if (isResult(result) && (result.errors?.length ?? 0) > 0) return phase.rollback(isMutation ? { ...result, data: null } : result);
+              const errors = isResult(result) ? (result.errors ?? []) : [];
+              if (isMutation && errors.length > 0) return phase.rollback({ ...(result as ExecutionResult), data: null });
+              // An unexpected failure (a statement that failed may have aborted the transaction) commits nothing.
+              if (errors.some(unexpected)) return phase.rollback(result);
               return rollback ? phase.rollback(result) : result;
             },
             { snapshot: !isMutation },

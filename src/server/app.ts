@@ -148,7 +148,9 @@ export function createApp(options: AppOptions): PactApp {
   const logFailure = (error: unknown, request: Request) => {
     const masked = maskFailure(error);
     const where = { method: request.method, path: new URL(request.url).pathname };
-    if (masked.status === 503) logger.warn({ err: error, ...where }, 'database unavailable');
+    // The client closed the connection before the answer: nobody to answer, nothing went wrong here.
+    if (request.signal.aborted) logger.debug({ ...where }, 'client went away before the answer');
+    else if (masked.status === 503) logger.warn({ err: error, ...where }, 'database unavailable');
     else logger.error({ err: error, ...where }, 'unexpected error');
     return { ...masked, requestId: currentRequest()?.requestId ?? null };
   };

@@ -15,6 +15,29 @@ const FORBIDDEN = {
   server: ['mcp', 'cli', 'app'],
   mcp: ['server', 'cli', 'app'],
 };
+/**
+ * Service areas and the areas each may import (one way: no area imports one that imports it).
+ * Top-level service modules (context, input, index, security-events) are shared by all.
+ */
+const AREAS = {
+  keys: [],
+  limits: [],
+  auth: [],
+  oauth: ['auth'],
+  consent: ['keys'],
+  crm: ['consent', 'keys'],
+  audit: ['auth', 'keys'],
+  'key-admin': ['crm', 'keys'],
+  agents: ['audit', 'auth', 'consent', 'crm', 'keys'],
+  seed: ['auth', 'consent', 'crm', 'keys'],
+};
+const area = (name, allowed) => ({
+  name: `services-${name}-imports-only-its-areas`,
+  severity: 'error',
+  comment: `src/services/${name} may import only ${allowed.length ? allowed.join(', ') : 'no other area'} of the service areas`,
+  from: { path: `^src/services/${name}/` },
+  to: { path: `^src/services/(?!(${[name, ...allowed].join('|')})/)[^/]+/` },
+});
 const layer = (from, forbidden) => ({
   name: `${from}-imports-one-way`,
   severity: 'error',
@@ -27,6 +50,14 @@ module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     ...Object.entries(FORBIDDEN).map(([from, forbidden]) => layer(from, forbidden)),
+    ...Object.entries(AREAS).map(([name, allowed]) => area(name, allowed)),
+    {
+      name: 'services-areas-are-listed',
+      severity: 'error',
+      comment: 'every service area is listed in AREAS with what it may import',
+      from: { path: `^src/services/(?!(${Object.keys(AREAS).join('|')})/)[^/]+/` },
+      to: { path: '^src/services/[^/]+/' },
+    },
     {
       name: 'graphql-reads-through-services',
       severity: 'error',

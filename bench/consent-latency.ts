@@ -12,16 +12,7 @@ import { createServices } from '../src/services/index';
 import { onCleanup, runCleanup } from './lib/cleanup';
 import { benchConfig, type BenchConfig } from './lib/config';
 import { createBenchDatabase, vacuumAnalyze, type Sql } from './lib/database';
-import {
-  explainAsTenant,
-  filteredHiddenCountStatement,
-  hiddenCountStatement,
-  pactPageStatement,
-  planAccessPaths,
-  planTime,
-  printPlan,
-  statementLatency,
-} from './lib/explain';
+import { explainAsTenant, filteredHiddenCountStatement, hiddenCountStatement, pactPageStatement, planAccessPaths, planTime, printPlan, statementLatency } from './lib/explain';
 import { closeAgent, interleavedLatency, median, sequentialLatency, summarise, timedCall, type HttpCall, type LatencySample } from './lib/load';
 import { CONTACTS_QUERY, FILTER_SEARCH, checkPact, filteredContactsQuery } from './lib/pact-query';
 import { environmentLine, heading, int, ms, ratio, seconds, step, table, verdict } from './lib/report';

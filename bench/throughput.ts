@@ -13,16 +13,7 @@ import { onCleanup, runCleanup } from './lib/cleanup';
 import { benchConfig, type BenchConfig } from './lib/config';
 import { createBenchDatabase, vacuumAnalyze, type Sql } from './lib/database';
 import { perRequest, sampleActivity, snapshot, type ActivityProfile, type PerRequest } from './lib/dbstats';
-import {
-  explainAsTenant,
-  explainRaw,
-  filteredHiddenCountStatement,
-  hiddenCountStatement,
-  pactPageStatement,
-  planAccessPaths,
-  planTime,
-  printPlan,
-} from './lib/explain';
+import { explainAsTenant, explainRaw, filteredHiddenCountStatement, hiddenCountStatement, pactPageStatement, planAccessPaths, planTime, printPlan } from './lib/explain';
 import { closeAgent, loadRound, median, timedCall, type HttpCall, type LoadRound } from './lib/load';
 import { FILTER_SEARCH } from './lib/pact-query';
 import { checkPath, contactsTool, MCP_TOOL, PATH_LABEL, pathCalls, SERVER_OF, type PathKind } from './lib/paths';

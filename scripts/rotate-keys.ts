@@ -13,7 +13,7 @@ import { tenants } from '../src/db/schema';
 import { isUuid } from '../src/lib/ids';
 import { isPactError } from '../src/lib/errors';
 import { createLocalKeyProvider } from '../src/services/keys/key-provider';
-import { rotateTenantKey, type RotationRecord } from '../src/services/keys/rotation';
+import { rotateTenantKey, type RotationRecord } from '../src/services/key-admin/rotation';
 import { createKeyService } from '../src/services/keys/tenant-keys';
 import { CommandError, openOffline } from '../src/server/offline';
 

@@ -1,20 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  apiKey,
-  call,
-  gql,
-  leaksIn,
-  mcpCall,
-  seededDatabase,
-  spawnPact,
-  startCluster,
-  startProxy,
-  waitFor,
-  type Answer,
-  type Cluster,
-  type PactProcess,
-  type Proxy,
-} from './helpers';
+import { apiKey, call, gql, leaksIn, mcpCall, seededDatabase, spawnPact, startCluster, startProxy, waitFor, type Answer, type Cluster, type PactProcess, type Proxy } from './helpers';
 
 // A throwaway cluster behind a TCP proxy the test controls; two instances share it and Redis.
 let cluster: Cluster;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateTenantKey } from '../../src/services/keys/rotation';
+import { rotateTenantKey } from '../../src/services/key-admin/rotation';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { caller, type Caller } from './helpers';
 

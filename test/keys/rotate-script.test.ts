@@ -6,7 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client';
-import { rotateTenantKey } from '../../src/services/keys/rotation';
+import { rotateTenantKey } from '../../src/services/key-admin/rotation';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { openAll } from './helpers';
 

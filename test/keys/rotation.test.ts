@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContact } from '../../src/services/crm/contacts';
-import { rewrapTenantKeys, rotateTenantKey, runningRotation } from '../../src/services/keys/rotation';
+import { rewrapTenantKeys, rotateTenantKey, runningRotation } from '../../src/services/key-admin/rotation';
 import type { KeyService } from '../../src/services/keys/tenant-keys';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { CREATE_CONTACT, caller, contactVersions, freshKeys, openAll, serviceContext, type Caller } from './helpers';

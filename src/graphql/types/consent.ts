@@ -1,11 +1,4 @@
-import {
-  findSubject,
-  setConsent,
-  subjectHistory,
-  type ConsentHistoryEntry,
-  type ConsentStatus,
-  type ConsentSubjectRecord,
-} from '../../services/consent/subjects';
+import { findSubject, setConsent, subjectHistory, type ConsentHistoryEntry, type ConsentStatus, type ConsentSubjectRecord } from '../../services/consent/subjects';
 import { ADMIN_ROLES } from '../../services/auth/scopes';
 import { builder } from '../builder';
 import { svc } from '../context';

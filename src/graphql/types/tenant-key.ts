@@ -1,12 +1,4 @@
-import {
-  revokeTenantKey,
-  rotateEncryptionKey,
-  setTenantKeyMaterial,
-  tenantKeyring,
-  type KeyVersionView,
-  type KeyringView,
-  type RotationView,
-} from '../../services/keys/admin';
+import { revokeTenantKey, rotateEncryptionKey, setTenantKeyMaterial, tenantKeyring, type KeyVersionView, type KeyringView, type RotationView } from '../../services/key-admin/admin';
 import { builder } from '../builder';
 import { svc } from '../context';
 

@@ -1,7 +1,8 @@
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
 import { consentOfEmail, consentOfId, type RecordConsent } from '../consent/records';
-import { consentNote, requireId } from '../crm/paging';
+import { consentNote } from '../crm/paging';
+import { requireId } from '../input';
 import { briefingPrompt } from './briefing';
 import { isoDate } from './format';
 import type { AgentService } from './index';

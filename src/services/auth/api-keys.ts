@@ -3,8 +3,8 @@ import { apiKeys, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput, forbiddenRole } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { requireId } from '../crm/paging';
-import { requiredText } from '../crm/validate';
+import { requireId } from '../input';
+import { requiredText } from '../input';
 import { hashSecret, newApiKeySecret } from './authenticator';
 import { API_KEY_SCOPES, ADMIN_ROLES, MEMBER_ROLES, ROLE_SCOPES, type Role, type Scope } from './scopes';
 

@@ -1,16 +1,22 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Database, Db } from '../../db/client';
-import { apiKeys, memberships, tenants, userSessions, users } from '../../db/schema';
+import { apiKeys, memberships, type oauthTokens, tenants, userSessions, users } from '../../db/schema';
 import { randomToken, sha256Hex } from '../../lib/crypto';
 import { ErrorCode, PactError, unauthenticated } from '../../lib/errors';
 import { newId, isUuid } from '../../lib/ids';
-import { ACCESS_TOKEN_PREFIX, type GrantService } from '../oauth/grants';
 import type { CallPath, Principal } from './principal';
 import { ROLE_SCOPES, isScope, type MemberRole } from './scopes';
 
 export const API_KEY_PREFIX = 'pact_live_';
 export const SESSION_PREFIX = 'pact_sess_';
+/** OAuth access tokens (issued by `services/oauth`). */
+export const ACCESS_TOKEN_PREFIX = 'pact_oat_';
+
+/** An OAuth access token's grant as the authorization server stores it (`services/oauth` provides the look-up). */
+export interface AccessTokenLookup {
+  accessToken(token: string): Promise<{ token: typeof oauthTokens.$inferSelect; tenantSlug: string; role: MemberRole | null } | null>;
+}
 export const SESSION_COOKIE = 'pact_session';
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
 
@@ -62,7 +68,7 @@ const tenantsOf = (tx: Db, userId: string): Promise<SignInResult['tenants']> =>
 const keyRevoked = () =>
   new PactError(ErrorCode.Unauthenticated, 'This API key has been revoked.', { reason: 'KEY_REVOKED' });
 
-export function createAuthenticator(database: Database, grants: GrantService): Authenticator {
+export function createAuthenticator(database: Database, grants: AccessTokenLookup): Authenticator {
   const fromApiKey = async (secret: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
     const found = await database.readSystem(async (tx) => {
       const [row] = await tx

@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../context';
-import { emailIndex } from '../crm/contacts';
-import { normaliseEmail } from '../crm/validate';
+import { emailIndex } from '../keys/email-index';
+import { normaliseEmail } from '../input';
 import { consentRowOfEmail, consentRowOfId, type ConsentRow } from './hidden';
 import type { ConsentStatus, SubjectKind } from './types';
 

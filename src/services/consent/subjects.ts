@@ -3,8 +3,8 @@ import { consentEvents, consentSubjects, erasedContacts } from '../../db/schema'
 import { ErrorCode, PactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { emailIndex } from '../crm/contacts';
-import { normaliseDomain, normaliseEmail, optionalText } from '../crm/validate';
+import { emailIndex } from '../keys/email-index';
+import { normaliseDomain, normaliseEmail, optionalText } from '../input';
 import { eraseContactsByEmail } from './hidden';
 import type { ConsentStatus, SubjectKind } from './types';
 

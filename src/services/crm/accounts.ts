@@ -4,8 +4,10 @@ import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { record, type ServiceContext } from '../context';
 import { consentWithheld, isConsentGateRefusal, listHidden } from '../consent/hidden';
-import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
-import { assertMember, normaliseDomain, optionalText, requiredText } from './validate';
+import { afterId, likePattern, pageSize, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { optionalId, requireId } from '../input';
+import { assertMember } from './validate';
+import { normaliseDomain, optionalText, requiredText } from '../input';
 
 export interface AccountFilter {
   search?: string | null | undefined;

@@ -3,8 +3,8 @@ import { activities, contacts, deals, accounts } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
-import { requireId } from './paging';
-import { optionalText, requiredText } from './validate';
+import { requireId } from '../input';
+import { optionalText, requiredText } from '../input';
 
 export const ACTIVITY_KINDS = ['note', 'call', 'email', 'meeting', 'task'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];

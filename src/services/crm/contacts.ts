@@ -7,9 +7,12 @@ import { newId } from '../../lib/ids';
 import type { ServiceContext } from '../context';
 import { acrossConsent, consentWithheld, hiddenCount, isConsentGateRefusal, listHidden } from '../consent/hidden';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
+import { emailIndex } from '../keys/email-index';
 import { piiSearchWords, searchWords } from '../keys/search-words';
-import { afterId, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
-import { assertMember, normaliseEmail, normalisePhone, optionalText, requiredText } from './validate';
+import { afterId, pageSize, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { optionalId, requireId } from '../input';
+import { assertMember } from './validate';
+import { normaliseEmail, normalisePhone, optionalText, requiredText } from '../input';
 
 /** The personal data of a contact; stored only sealed under the tenant's data key. */
 export interface ContactPii {
@@ -67,9 +70,6 @@ const columns = {
   createdAt: contacts.createdAt,
   updatedAt: contacts.updatedAt,
 };
-
-export const emailIndex = (ctx: Pick<ServiceContext, 'keys'>, key: TenantKey, email: string): string =>
-  ctx.keys.blindIndex(key, 'email', email);
 
 
 /** Contacts holding every one of `tokens` (the primary key serves the (tenant_id, token) look-up). */

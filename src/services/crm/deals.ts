@@ -4,8 +4,10 @@ import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
 import { record, type ServiceContext } from '../context';
 import { listHidden } from '../consent/hidden';
-import { afterId, likePattern, optionalId, pageSize, requireId, searchText, toPage, type ListResult, type PageArgs } from './paging';
-import { assertMember, requiredText } from './validate';
+import { afterId, likePattern, pageSize, searchText, toPage, type ListResult, type PageArgs } from './paging';
+import { optionalId, requireId } from '../input';
+import { assertMember } from './validate';
+import { requiredText } from '../input';
 
 export const DEAL_STAGES = ['prospecting', 'qualification', 'proposal', 'negotiation', 'closed_won', 'closed_lost'] as const;
 export type DealStage = (typeof DEAL_STAGES)[number];

@@ -1,5 +1,4 @@
-import { ErrorCode, PactError, badInput } from '../../lib/errors';
-import { isUuid } from '../../lib/ids';
+import { ErrorCode, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
 
 export const DEFAULT_PAGE_SIZE = 25;
@@ -40,15 +39,6 @@ export function pageSize(first: number | null | undefined): number {
 export function afterId(ctx: ServiceContext, list: string, after: string | null | undefined): string | null {
   if (after === null || after === undefined) return null;
   return ctx.cursors.decode(after, ctx.principal.tenantId, list);
-}
-
-export function requireId(id: string, what = 'id'): string {
-  if (!isUuid(id)) throw new PactError(ErrorCode.InvalidId, `\`${what}\` is not a valid id.`, { field: what });
-  return id;
-}
-
-export function optionalId(id: string | null | undefined, what: string): string | undefined {
-  return id === null || id === undefined ? undefined : requireId(id, what);
 }
 
 /**

@@ -2,7 +2,8 @@ import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import { accounts, deals } from '../../db/schema';
 import { record, type ServiceContext } from '../context';
 import { listHidden } from '../consent/hidden';
-import { consentNote, optionalId } from './paging';
+import { consentNote } from './paging';
+import { optionalId } from '../input';
 import { DEAL_STAGES, OPEN_STAGES, type DealStage } from './deals';
 
 export interface StageHealth {

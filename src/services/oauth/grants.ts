@@ -6,8 +6,8 @@ import { memberships, oauthCodes, oauthRequests, oauthTokens, tenants } from '..
 import { randomToken, sha256Hex } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
 import { OFFLINE_ACCESS } from './scopes';
+import { ACCESS_TOKEN_PREFIX } from '../auth/authenticator';
 
-export const ACCESS_TOKEN_PREFIX = 'pact_oat_';
 export const REFRESH_TOKEN_PREFIX = 'pact_ort_';
 
 /** Lifetimes in seconds. */

@@ -3,7 +3,7 @@ import { ErrorCode, badInput } from '../../lib/errors';
 import type { ServiceContext } from '../context';
 import { contactsNotUnder, contactsPerKeyVersion, dropSearchTokens, forgetEmailFingerprints } from '../crm/contacts';
 import { latestRotation, rotateWithin, type RotationRecord } from './rotation';
-import type { KekInfo, KeyVersionInfo } from './tenant-keys';
+import type { KekInfo, KeyVersionInfo } from '../keys/tenant-keys';
 
 /** Rows one `rotateEncryptionKey` call re-encrypts at most; the next call continues. */
 export const ROTATION_ROWS_PER_CALL = 20_000;

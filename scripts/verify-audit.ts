@@ -24,7 +24,8 @@ async function main(): Promise<number> {
     if (chosen.length === 0) throw new CommandError(`No tenant '${only}'.`);
     let broken = 0;
     for (const tenant of chosen) {
-      const report = await database.withSystem((tx) => verifyAuditChain(tx, keys, tenant.id));
+      // One snapshot: a sealer committing meanwhile must not make seals and rows disagree.
+      const report = await database.withSystem((tx) => verifyAuditChain(tx, keys, tenant.id), { snapshot: true });
       const pending = report.unsealedRows > 0 ? `, ${report.unsealedRows} not sealed yet` : '';
       if (report.ok) {
         console.log(`✓ ${tenant.slug}: ${report.sealedRows} sealed audit row(s) in ${report.seals} seal(s), intact${pending}`);

@@ -37,7 +37,7 @@ export interface Database {
    * Runs `fn` in one transaction as the connecting (owner) role: migrations, seeding, credential
    * look-ups before a tenant is known, and security events. Never for a tenant's request.
    */
-  withSystem<T>(fn: (tx: Db) => Promise<T>): Promise<T>;
+  withSystem<T>(fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T>;
   /**
    * Read-only look-ups as the owner role: straight on the pool with PostgreSQL (no BEGIN/COMMIT
    * round trips); in a transaction on PGlite, whose single connection must not be used beside one.
@@ -158,7 +158,8 @@ function build(
     kind,
     withTenant: (tenantId, fn, options) => translated(() => asApp(tenantId, fn, options)),
     withAppRole: (fn) => translated(() => asApp(null, fn)),
-    withSystem: (fn) => translated(() => db.transaction(async (tx) => fn(tx as unknown as Db))),
+    withSystem: (fn, options) =>
+      translated(() => db.transaction(async (tx) => fn(tx as unknown as Db), options?.snapshot ? { isolationLevel: 'repeatable read' } : undefined)),
     readSystem: (fn) => translated(() => (kind === 'postgres' ? fn(db) : db.transaction(async (tx) => fn(tx as unknown as Db)))),
     rows: async <R extends Record<string, unknown>>(tx: Db, query: SQL) =>
       toRows<R>((await tx.execute(query)) as unknown as RawResult),

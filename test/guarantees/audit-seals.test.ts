@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => pact.close());
 
 const demo = () => pact.seed.demoTenantId;
-const verify = (tenantId = demo()) => pact.database.withSystem((tx) => pact.services.audit.verify(tx, tenantId));
+const verify = (tenantId = demo()) => pact.database.withSystem((tx) => pact.services.audit.verify(tx, tenantId), { snapshot: true });
 const call = (token = key) => pact.gql('{ accounts(first: 1) { returned } }', {}, { token });
 const auditIds = async (tenantId = demo()) =>
   (await pact.sql<{ id: string }>(sql`select id from audit_log where tenant_id = ${tenantId} order by seq`)).map((r) => r.id);

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 const demo = () => pact.seed.demoTenantId;
-const verify = () => pact.database.withSystem((tx) => pact.services.audit.verify(tx, demo()));
+const verify = () => pact.database.withSystem((tx) => pact.services.audit.verify(tx, demo()), { snapshot: true });
 
 interface Verification {
   ok: boolean;

@@ -163,7 +163,7 @@ describe('ledger', () => {
 });
 
 describe('seals', () => {
-  const verify = (tenantId: string) => pact.database.withSystem((tx) => pact.services.audit.verify(tx, tenantId));
+  const verify = (tenantId: string) => pact.database.withSystem((tx) => pact.services.audit.verify(tx, tenantId), { snapshot: true });
   const behindTheApp = (statements: ReturnType<typeof sql>[]) =>
     pact.database.withSystem(async (tx) => {
       await tx.execute(sql`alter table audit_log disable trigger audit_log_append_only`);

@@ -33,6 +33,8 @@ const ROW_PAGE = 1000;
  * linking the previous seal's hash) and each carries a valid HMAC; every row a seal lists exists,
  * matches its MAC, and together they match the seal's count and root; every row not yet sealed
  * matches its MAC. Rows from before seals existed (no MAC) are checked by their seal alone.
+ * Run it in one snapshot (REPEATABLE READ): a sealer committing between its reads would make seals and
+ * rows disagree.
  */
 export async function verifyAuditChain(tx: Db, keys: SealKeys, tenantId: string): Promise<AuditVerification> {
   let firstBroken: AuditBreak | null = null;

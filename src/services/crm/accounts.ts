@@ -82,14 +82,20 @@ export async function listAccounts(ctx: ServiceContext, filter: AccountFilter, p
 }
 
 /** One account by id; null when it does not exist, belongs to another tenant, or is hidden by consent. */
+/** One account of the caller's tenant, as the caller may read it (consent applies). */
+const accountById = async (ctx: ServiceContext, id: string): Promise<AccountRecord | undefined> =>
+  (
+    await ctx.tx
+      .select(columns)
+      .from(accounts)
+      .leftJoin(users, eq(users.id, accounts.ownerId))
+      .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
+      .limit(1)
+  )[0];
+
 export async function getAccount(ctx: ServiceContext, id: string): Promise<AccountRecord | null> {
   requireId(id);
-  const [row] = await ctx.tx
-    .select(columns)
-    .from(accounts)
-    .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
-    .limit(1);
+  const row = await accountById(ctx, id);
   record(ctx, row ? 1 : 0);
   return row ?? null;
 }
@@ -135,12 +141,7 @@ export async function updateAccount(ctx: ServiceContext, id: string, input: Acco
 
 /** The account just written, as the caller may read it; a domain consent hides is refused. */
 async function saved(ctx: ServiceContext, id: string): Promise<AccountRecord> {
-  const [row] = await ctx.tx
-    .select(columns)
-    .from(accounts)
-    .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), eq(accounts.id, id)))
-    .limit(1);
+  const row = await accountById(ctx, id);
   if (!row) throw consentWithheld('account');
   return row;
 }

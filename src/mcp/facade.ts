@@ -20,7 +20,7 @@ import { refuseForeignHost, type HttpPolicy } from '../pipeline/http-guards';
 import { pactResources, resourceMetadataUrl } from '../pipeline/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
 import { newCall } from '../services/audit/call';
-import { recordCall } from '../services/audit/record';
+import { finishCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
 import type { Services } from '../services/index';
 import { recordSecurityEvent } from '../services/security-events';
@@ -158,14 +158,14 @@ export function createMcpFacade(options: McpFacadeOptions) {
     call.args = params.arguments ?? {};
     if (!entry) {
       call.operation = `unknown_tool:${params.name.slice(0, 100)}`;
-      await recordCall(services.database, services.audit, call, 'error', 'UNKNOWN_TOOL');
+      await finishCall(services.database, services.audit, call, 'error', 'UNKNOWN_TOOL');
       return { answer: { error: new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${params.name}`) } };
     }
     call.operation = entry.tool.name;
     const args = (params.arguments ?? {}) as Record<string, unknown>;
     const checked = entry.validate(args);
     if (!checked.valid) {
-      await recordCall(services.database, services.audit, call, 'error', 'INVALID_ARGUMENTS');
+      await finishCall(services.database, services.audit, call, 'error', 'INVALID_ARGUMENTS');
       return { answer: { result: { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${entry.tool.name}: ${checked.errorMessage ?? 'see the input schema'}` }] } } };
     }
     let result: ExecutionResult;
@@ -298,7 +298,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
       const call = newCall(principal, 'mcp');
       const method = (body as { method?: unknown } | undefined)?.method;
       call.operation = `malformed:${typeof method === 'string' ? method.slice(0, 100) : reason}`;
-      await recordCall(services.database, services.audit, call, 'error', reason);
+      await finishCall(services.database, services.audit, call, 'error', reason);
       return response;
     };
     if (!('text' in read)) return malformed('BODY_TOO_LARGE', rpcError(413, null, -32600, 'Request body too large.'));

@@ -3,7 +3,7 @@ import { PERSISTED_REQUEST_SHAPES, persistedDocumentOf } from '../../graphql/per
 import { PactError, isPactError, ErrorCode, unauthenticated } from '../../lib/errors';
 import { newCall, outcomeOf, type Call } from '../../services/audit/call';
 import { checkIdempotencyKey } from '../../services/audit/idempotency';
-import { isAudited, recordCall } from '../../services/audit/record';
+import { finishCall, isAudited } from '../../services/audit/record';
 import type { Services } from '../../services/index';
 import { authenticateRequest } from '../credentials';
 import { pactResources, resourceMetadataUrl } from '../resources';
@@ -70,7 +70,7 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
         const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };
         setParams({ ...rest, query: trusted ?? '' });
         if (trusted === null) {
-          await recordCall(services.database, services.audit, call, 'denied', ErrorCode.PersistedOperationsOnly);
+          await finishCall(services.database, services.audit, call, 'denied', ErrorCode.PersistedOperationsOnly);
           setResult({ errors: [persistedOnly()] });
           return;
         }
@@ -91,7 +91,7 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
       if (!call || isAudited(call)) return;
       const results = (Array.isArray(result) ? result : [result]) as ResultLike[];
       const { outcome, code } = outcomeOf(results.flatMap((r) => r.errors ?? []));
-      await recordCall(services.database, services.audit, call, outcome === 'ok' ? 'error' : outcome, code ?? ErrorCode.Internal);
+      await finishCall(services.database, services.audit, call, outcome === 'ok' ? 'error' : outcome, code ?? ErrorCode.Internal);
     },
   };
 }

@@ -59,8 +59,8 @@ export async function aiBudget(ctx: ServiceContext, now = new Date(), tx: Db = c
 const cents = (microcents: number) => toCents(microcents).toFixed(2);
 
 /**
- * Refuses an AI call once the month's model spend reached the budget (AI_BUDGET_EXCEEDED, audited as
- * denied). Checked before each call: calls running at the same moment may overshoot by their own spend.
+ * Refuses an AI call once the month's model spend, with the reservations of runs under way, reached
+ * the budget (AI_BUDGET_EXCEEDED, audited as denied).
  */
 export async function assertWithinBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
   const budget = await aiBudget(ctx, now, tx);
@@ -94,15 +94,18 @@ export async function reserveBudget(ctx: ServiceContext, microcents: number, det
     await tx.insert(aiBudgetReservations).values({ id, tenantId: ctx.principal.tenantId, microcents, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS) });
     return id;
   };
-  return detached ? ctx.database.withTenant(ctx.principal.tenantId, hold) : hold(ctx.tx);
+  return inBudgetTransaction(ctx, detached, hold);
 }
 
-/** Gives a reservation back (its run recorded its real spend, or failed); in `tx`, or in a transaction of its own. */
-export async function releaseBudget(ctx: ServiceContext, id: string | null, tx?: Db): Promise<void> {
+/** Gives a reservation back (its run recorded its real spend, or failed); `detached` as for `reserveBudget`. */
+export async function releaseBudget(ctx: ServiceContext, id: string | null, detached: boolean): Promise<void> {
   if (id === null) return;
-  const release = (db: Db) => db.delete(aiBudgetReservations).where(eq(aiBudgetReservations.id, id));
-  await (tx ? release(tx) : ctx.database.withTenant(ctx.principal.tenantId, release));
+  await inBudgetTransaction(ctx, detached, (tx) => tx.delete(aiBudgetReservations).where(eq(aiBudgetReservations.id, id)));
 }
+
+/** Runs `fn` in a short transaction of its own when the call's is not open (`detached`), else in the call's. */
+const inBudgetTransaction = <T>(ctx: ServiceContext, detached: boolean, fn: (tx: Db) => Promise<T>): Promise<T> =>
+  detached ? ctx.database.withTenant(ctx.principal.tenantId, fn) : fn(ctx.tx);
 
 export interface AiSettingsInput {
   monthlyBudgetCents?: number | null | undefined;

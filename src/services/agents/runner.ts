@@ -115,7 +115,7 @@ export async function answerPrompt(
     try {
       return { reply: await provider.answer(prompt, { withPii }), held };
     } catch (error) {
-      await releaseBudget(ctx, held, detached ? undefined : ctx.tx);
+      await releaseBudget(ctx, held, detached);
       throw error;
     }
   };
@@ -130,7 +130,7 @@ export async function answerPrompt(
     throw error;
   }
   const { reply, held } = answered;
-  await releaseBudget(ctx, held, ctx.tx);
+  await releaseBudget(ctx, held, false);
   const grounded = groundAnswer(reply.text, prompt.records);
   if (grounded.dropped > 0) agents.logger.warn({ agent: agent.id, provider: provider.id, dropped: grounded.dropped }, 'model cited records outside its context');
   const answer = fillPlaceholders(grounded.text, prompt.substitutions);

@@ -40,7 +40,3 @@ export async function finishCall(
 export function committed(call: Call): void {
   if (rows.get(call) === 'in-transaction') rows.set(call, 'committed');
 }
-
-/** Audits a call answered without running (refused, malformed): `finishCall` in a transaction of its own. */
-export const recordCall = (database: Database, audit: AuditService, call: Call, outcome: AuditOutcome, code: string | null): Promise<void> =>
-  finishCall(database, audit, call, outcome, code);

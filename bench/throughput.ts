@@ -71,11 +71,13 @@ async function measurePerRequest(sql: Sql, kind: PathKind, options: ServerOption
     for (let i = 0; i < 20; i += 1) await checked();
     const before = await snapshot(sql);
     const s0 = proxy.statements();
+    const f0 = proxy.flights();
     for (let i = 0; i < n; i += 1) await checked();
     const statements = proxy.statements() - s0;
+    const flights = proxy.flights() - f0;
     await server.stop();
     const after = await snapshot(sql, 1_000);
-    return perRequest(before, after, n, statements);
+    return perRequest(before, after, n, statements, flights);
   } finally {
     await server.stop();
     await proxy.close();
@@ -111,7 +113,7 @@ async function probeShippedToolLimit(options: ServerOptions, call: HttpCall, cal
 export function printPerRequest(perReq: Record<string, PerRequest>): void {
   const rows: (string | number)[][] = [];
   for (const [kind, p] of Object.entries(perReq)) {
-    rows.push([kind, `${p.statements.toFixed(1)} statements, ${p.transactions.toFixed(2)} transactions`, '', '', '']);
+    rows.push([kind, `${p.statements.toFixed(1)} statements in ${p.roundTrips.toFixed(1)} round trips, ${p.transactions.toFixed(2)} transactions`, '', '', '']);
     for (const t of p.tables) rows.push(['', t.table, (t.seqScans + t.idxScans).toFixed(2), t.inserts.toFixed(2), t.updates.toFixed(2)]);
   }
   console.log(table(['path', 'per request', 'scans (incl. loop probes)', 'inserts', 'updates'], rows));

@@ -29,13 +29,15 @@ export async function snapshot(sql: Sql, waitMs = 11_000): Promise<DbSnapshot> {
 export interface PerRequest {
   /** SQL statements sent (Query + Execute messages, counted by a proxy). */
   statements: number;
+  /** Writes that carried them (round trips, for sequential requests; the sealer's included). */
+  roundTrips: number;
   transactions: number;
   /** table → per-request scans (seq + index) and row writes, for tables that changed. */
   tables: { table: string; seqScans: number; idxScans: number; inserts: number; updates: number }[];
 }
 
 /** Counter deltas divided by `requests`; the reading connection's own commits are subtracted. */
-export function perRequest(before: DbSnapshot, after: DbSnapshot, requests: number, statements: number, ownCommits = 2): PerRequest {
+export function perRequest(before: DbSnapshot, after: DbSnapshot, requests: number, statements: number, roundTrips: number, ownCommits = 2): PerRequest {
   const tables: PerRequest['tables'] = [];
   for (const [table, a] of after.tables) {
     const b = before.tables.get(table) ?? { seq: 0, idx: 0, ins: 0, upd: 0, del: 0 };
@@ -45,7 +47,7 @@ export function perRequest(before: DbSnapshot, after: DbSnapshot, requests: numb
     }
   }
   tables.sort((x, y) => y.seqScans + y.idxScans - (x.seqScans + x.idxScans));
-  return { statements: statements / requests, transactions: (after.commits + after.rollbacks - before.commits - before.rollbacks - ownCommits) / requests, tables };
+  return { statements: statements / requests, roundTrips: roundTrips / requests, transactions: (after.commits + after.rollbacks - before.commits - before.rollbacks - ownCommits) / requests, tables };
 }
 
 /** Average number of server backends per state while sampling (pg_stat_activity, every `everyMs`). */

@@ -4,12 +4,14 @@ import type { AddressInfo } from 'node:net';
 /**
  * A counting TCP proxy in front of PostgreSQL (127.0.0.1 only): forwards bytes unchanged and counts
  * the statements clients send — simple-protocol `Query` and extended-protocol `Execute` messages —
- * so a benchmark can report how many statements one request costs.
+ * and the writes that carry them, so a benchmark can report the statements and round trips of one request.
  */
 export interface PgProxy {
   /** `url` with host and port replaced by the proxy's. */
   url: string;
   statements(): number;
+  /** Writes clients sent (a write carries every message the driver queued together: a round trip when requests run one at a time). */
+  flights(): number;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ const GSS_REQUEST = 80877104;
 export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
   const target = new URL(targetUrl);
   let statements = 0;
+  let flights = 0;
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((client) => {
@@ -29,6 +32,7 @@ export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
     let started = false;
     client.on('data', (chunk: Buffer) => {
       upstream.write(chunk);
+      if (started) flights += 1;
       buffered = Buffer.concat([buffered, chunk]);
       for (;;) {
         if (!started) {
@@ -67,6 +71,7 @@ export async function startPgProxy(targetUrl: string): Promise<PgProxy> {
   return {
     url: url.toString(),
     statements: () => statements,
+    flights: () => flights,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -8,7 +8,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
+import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { RelationalSchemaConfig, TablesRelationalConfig } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import { DatabaseUnavailableError, isConnectionLoss } from '../lib/faults';
 import { noteFailure } from '../lib/request-context';
@@ -114,6 +116,40 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   });
 }
 
+/**
+ * A session whose statements are named prepared statements: postgres.js parses each distinct text
+ * once per connection and afterwards only binds and executes it (drizzle prepares only `.prepare(name)` queries).
+ */
+type TxSession = PostgresJsSession<postgres.Sql, Schema, TablesRelationalConfig>;
+class PreparedStatementsSession extends PostgresJsSession<postgres.Sql, Schema, TablesRelationalConfig> {
+  override prepareQuery: TxSession['prepareQuery'] = (query, fields, name, ...rest) => super.prepareQuery(query, fields, name ?? 'prepared', ...rest);
+}
+
+/** What a transaction needs from the root drizzle handle to build its own session. */
+interface DrizzleInternals {
+  dialect: PgDialect;
+  session: { schema: RelationalSchemaConfig<TablesRelationalConfig> | undefined; options: ConstructorParameters<typeof PostgresJsSession>[3] };
+}
+
+/**
+ * A transaction on PostgreSQL in as few round trips as the protocol allows: BEGIN carries the
+ * isolation level, and the `setup` statement (role and tenant) is not awaited before `fn` runs, so
+ * it travels with the transaction's first statement (postgres.js pipelines a connection's queue in order).
+ */
+function pipelinedTransaction(client: postgres.Sql, db: Db) {
+  const { dialect, session } = db as unknown as DrizzleInternals;
+  return <T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
+    client.begin(snapshot ? 'isolation level repeatable read' : '', async (connection) => {
+      const txSession = new PreparedStatementsSession(connection as unknown as postgres.Sql, dialect, session.schema, session.options);
+      const tx = new PostgresJsTransaction(dialect, txSession as unknown as ConstructorParameters<typeof PostgresJsTransaction>[1], session.schema) as unknown as Db;
+      const bound = tx.execute(setup).then(() => undefined);
+      bound.catch(() => undefined);
+      const result = await fn(tx);
+      await bound;
+      return result;
+    }) as Promise<T>;
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
   assertDriverPatched();
   const client = postgres(url, {
@@ -125,6 +161,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   });
   const db = drizzlePostgres({ client, schema });
   return build('postgres', db as unknown as Db, {
+    transaction: pipelinedTransaction(client, db as unknown as Db),
     migrate: async () => {
       const lock = await client.reserve();
       try {
@@ -143,17 +180,29 @@ async function openPostgres(url: string, max: number): Promise<Database> {
 function build(
   kind: Database['kind'],
   db: Db,
-  ops: { migrate: () => Promise<void>; dump: () => Promise<Blob>; close: () => Promise<void> },
+  ops: {
+    migrate: () => Promise<void>;
+    dump: () => Promise<Blob>;
+    close: () => Promise<void>;
+    /** The driver's own transaction with a first statement (PostgreSQL); drizzle's otherwise. */
+    transaction?: <T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean) => Promise<T>;
+  },
 ): Database {
-  const asApp = async <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T> =>
-    db.transaction(async (tx) => {
-      await tx.execute(
-        tenantId === null
-          ? sql`select set_config('role', ${APP_ROLE}, true)`
-          : sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`,
-      );
-      return fn(tx as unknown as Db);
-    }, options?.snapshot ? { isolationLevel: 'repeatable read' } : undefined);
+  const transaction =
+    ops.transaction ??
+    (<T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
+      db.transaction(async (tx) => {
+        await tx.execute(setup);
+        return fn(tx as unknown as Db);
+      }, snapshot ? { isolationLevel: 'repeatable read' } : undefined));
+  const asApp = <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T> =>
+    transaction(
+      tenantId === null
+        ? sql`select set_config('role', ${APP_ROLE}, true)`
+        : sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`,
+      fn,
+      options?.snapshot ?? false,
+    );
   return {
     kind,
     withTenant: (tenantId, fn, options) => translated(() => asApp(tenantId, fn, options)),

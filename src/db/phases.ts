@@ -25,6 +25,13 @@ export interface Phase<T> {
   tx(): Db;
   /** Work that must commit with the last transaction: run, in order, just before it commits (not on rollback). */
   beforeCommit(hook: (tx: Db) => Promise<void>): void;
+  /**
+   * One statement that must commit with the last transaction, sent after the `beforeCommit` hooks
+   * and together with COMMIT, without waiting for its answer first. `statement` must issue exactly one
+   * statement at once (no awaits before it). If it fails, the transaction commits nothing and the
+   * result is its error, as if it had failed inside.
+   */
+  withCommit(statement: (tx: Db) => Promise<unknown>): void;
   /** Run once the last transaction has committed. */
   afterCommit(hook: () => void): void;
   /** Return this from `body` to roll the transaction in progress back and resolve with `value`. */
@@ -71,11 +78,14 @@ export async function withTenantPhases<T>(
   let queue: Promise<unknown> = Promise.resolve();
   let current: Db | undefined;
   const hooks: ((tx: Db) => Promise<void>)[] = [];
+  const lastStatements: ((tx: Db) => Promise<unknown>)[] = [];
+  let sent: Promise<unknown>[] = [];
   const committedHooks: (() => void)[] = [];
   const phase: Phase<T> = {
     leave: (work) => leave(work),
     tx: () => tx(),
     beforeCommit: (hook) => void hooks.push(hook),
+    withCommit: (statement) => void lastStatements.push(statement),
     afterCommit: (hook) => void committedHooks.push(hook),
     rollback: (value) => ({ [ROLLED_BACK]: true, value }),
   };
@@ -124,6 +134,8 @@ export async function withTenantPhases<T>(
           if (next.kind === 'done') {
             if (isRolledBack(next.value)) throw new Rollback(next.value.value);
             for (const hook of hooks) await hook(bound);
+            sent = lastStatements.map((statement) => statement(bound));
+            for (const pending of sent) pending.catch(() => undefined);
           }
           return next;
         },
@@ -136,6 +148,8 @@ export async function withTenantPhases<T>(
       throw error;
     }
     if (outcome.kind !== 'leave') {
+      // A statement sent with COMMIT that failed made the database roll the transaction back.
+      await Promise.all(sent);
       for (const hook of committedHooks) hook();
       return (outcome as { value: T }).value;
     }

@@ -23,6 +23,8 @@ export interface TransactionScope {
   readonly outside: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
   /** Work that commits with the call (audit row, idempotent response): run just before the commit, not on rollback. */
   beforeCommit(hook: (tx: Db) => Promise<void>): void;
+  /** One statement sent with the commit, not awaited before it (the audit row): see `Phase.withCommit`. */
+  withCommit(statement: (tx: Db) => Promise<unknown>): void;
   /** Run once the call's transaction has committed. */
   afterCommit(hook: () => void): void;
   /** Rolls the transaction back instead of committing; the call answers with the result it has. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { configDirs, runPact, type PactRun } from './helpers';
 
-/** Two server instances on one database: what one revokes, the other refuses at once. */
+/** Two server instances on one database (each with its own pool on PostgreSQL): what one revokes, the other refuses at once. */
 let one: TestPact;
 let two: TestPact;
 let dirs: Awaited<ReturnType<typeof configDirs>>;
@@ -20,7 +20,7 @@ const loginAs = async (email: string): Promise<Record<string, string>> => {
 
 beforeAll(async () => {
   [one, dirs] = await Promise.all([startTestPact(), configDirs()]);
-  two = await startTestPact({ database: { database: one.database, masterKey: one.masterKey, seed: one.seed } });
+  two = await startTestPact({ database: { database: one.database, masterKey: one.masterKey, seed: one.seed, url: one.databaseUrl } });
   [adminEnv, memberEnv] = await Promise.all([loginAs('admin@pact.demo'), loginAs('member@pact.demo')]);
 });
 afterAll(async () => {
@@ -122,5 +122,17 @@ describe('the admin gate, relayed by the CLI', () => {
     const run = await runPact(['keys', 'revoke', 'not-an-id'], { env: adminEnv });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^error: .+/m);
+  });
+});
+
+describe('a signed-in session ended on one instance', () => {
+  it('is refused by the other instance on its very next call', async () => {
+    const token = await one.signIn('member@pact.demo');
+    expect((await two.gql('{ deals(first: 1) { returned } }', {}, { token })).status).toBe(200);
+    const ended = await fetch(`${one.url}/auth/sign-out`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(ended.status).toBeLessThan(300);
+    const refused = await two.gql('{ deals(first: 1) { returned } }', {}, { token });
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SQL } from 'drizzle-orm';
-import type { Database, Db } from '../../src/db/client';
+import { openDatabase, type Database, type Db } from '../../src/db/client';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import type { ModelConfig } from '../../src/services/agents/providers/index';
 import type { ClientMetadataOptions } from '../../src/services/oauth/client-metadata';
@@ -48,6 +48,8 @@ export interface CallOptions {
 
 export interface TestPact {
   url: string;
+  /** The PostgreSQL URL of its database (null on PGlite): a second instance given it opens its own pool. */
+  databaseUrl: string | null;
   database: Database;
   services: Services;
   seed: SeedResult;
@@ -74,7 +76,7 @@ export interface TestPactOptions {
   /** OAuth settings (auto-approve for headless flows); the endpoints' rate limits are off unless given. */
   oauth?: AppOptions['oauth'];
   /** Share another test server's database (a second instance). */
-  database?: { database: Database; masterKey: Buffer; seed: SeedResult };
+  database?: { database: Database; masterKey: Buffer; seed: SeedResult; url?: string | null };
   /** The agents' model provider (offline by default). */
   model?: ModelConfig;
   /** Browser origins allowed besides the server's own (PACT_ALLOWED_ORIGINS). */
@@ -85,7 +87,9 @@ export interface TestPactOptions {
 
 export async function startTestPact(options: TestPactOptions = {}): Promise<TestPact> {
   const fresh = options.database ? null : await freshDatabase();
-  const database = options.database?.database ?? (fresh as NonNullable<typeof fresh>).database;
+  // A second instance on PostgreSQL opens its own pool, as another process would; PGlite has one connection to share.
+  const ownPool = options.database?.url ? await openDatabase({ url: options.database.url, max: 5 }) : null;
+  const database = ownPool ?? options.database?.database ?? (fresh as NonNullable<typeof fresh>).database;
   const masterKey = options.database?.masterKey ?? randomBytes(32);
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}) });
@@ -142,6 +146,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
 
   return {
     url,
+    databaseUrl: fresh?.url ?? options.database?.url ?? null,
     database,
     services,
     seed,
@@ -154,6 +159,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await services.close();
+      await ownPool?.close();
       if (fresh) await fresh.drop();
     },
   };

@@ -2,6 +2,7 @@ import { contactPii, createContact, getContact, listContacts, updateContact, typ
 import { builder } from '../builder';
 import { svc } from '../context';
 import { listType } from './list';
+import { selectsPii } from '../selection';
 
 export const Contact = builder.objectRef<ContactRecord>('Contact').implement({
   description: "A person. Name, e-mail and phone are decrypted through the tenant's key; filtered by consent on the e-mail.",
@@ -62,7 +63,7 @@ builder.queryFields((t) => ({
       first: t.arg.int({ description: 'Page size, 1–100 (default 25).' }),
       after: t.arg.string({ description: 'The `nextCursor` of the previous page.' }),
     },
-    resolve: (_, args, ctx) => listContacts(svc(ctx), args.filter ?? {}, args),
+    resolve: (_, args, ctx, info) => listContacts(svc(ctx), args.filter ?? {}, args, { pii: selectsPii(info) }),
   }),
   contact: t.field({
     type: Contact,

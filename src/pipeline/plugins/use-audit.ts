@@ -34,7 +34,7 @@ export function useAudit(services: Pick<Services, 'database' | 'audit'>): Plugin
         if (!isResult(result) || !scope) return result;
         const { outcome, code } = outcomeOf(result.errors, call.metrics);
         const costMicrocents = outcome === 'ok' ? declared + call.metrics.modelCostMicrocents : 0;
-        scope.beforeCommit((tx) => finishCall(services.database, services.audit, call, outcome, code, { tx, costMicrocents }));
+        scope.withCommit((tx) => finishCall(services.database, services.audit, call, outcome, code, { tx, costMicrocents }));
         scope.afterCommit(() => committed(call));
         return result;
       });

@@ -37,6 +37,7 @@ export function useTenantTransaction(services: Pick<Services, 'database'>): Plug
                 },
                 outside: mayLeave ? phase.leave : undefined,
                 beforeCommit: phase.beforeCommit,
+                withCommit: phase.withCommit,
                 afterCommit: phase.afterCommit,
                 rollback: () => {
                   rollback = true;

@@ -28,8 +28,10 @@ export async function finishCall(
   call.errorCode = code;
   call.costMicrocents = inTransaction?.costMicrocents ?? 0;
   if (inTransaction) {
-    await audit.append(inTransaction.tx, call, outcome);
+    // Issued before the first await: the statement can travel with the commit (`Phase.withCommit`).
+    const written = audit.append(inTransaction.tx, call, outcome);
     rows.set(call, 'in-transaction');
+    await written;
     return;
   }
   await database.withTenant(call.principal.tenantId, (tx) => audit.append(tx, call, outcome));

@@ -70,14 +70,18 @@ export async function listAccounts(ctx: ServiceContext, filter: AccountFilter, p
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
   const { where, filtered } = filterSql(ctx, filter);
-  const rows = await ctx.tx
-    .select(columns)
-    .from(accounts)
-    .leftJoin(users, eq(users.id, accounts.ownerId))
-    .where(and(where, after ? gt(accounts.id, after) : undefined))
-    .orderBy(asc(accounts.id))
-    .limit(size + 1);
-  const hidden = await listHidden(ctx, accounts, where, filtered);
+  // The page and its hidden count are sent together (one round trip).
+  const [rows, hidden] = await Promise.all([
+    ctx.tx
+      .select(columns)
+      .from(accounts)
+      .leftJoin(users, eq(users.id, accounts.ownerId))
+      .where(and(where, after ? gt(accounts.id, after) : undefined))
+      .orderBy(asc(accounts.id))
+      .limit(size + 1)
+      .then((r) => r),
+    listHidden(ctx, accounts, where, filtered),
+  ]);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 

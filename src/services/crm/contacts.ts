@@ -159,12 +159,23 @@ const selectVisible = (ctx: ServiceContext) =>
     .leftJoin(accounts, eq(accounts.id, contacts.accountId))
     .leftJoin(users, eq(users.id, contacts.ownerId));
 
-export async function listContacts(ctx: ServiceContext, filter: ContactFilter, page: PageArgs): Promise<ListResult<ContactRecord>> {
+export interface ListContactsOptions {
+  /** The caller will read PII: the key ring is loaded with the page (one round trip, not two). */
+  pii?: boolean;
+}
+
+/** A page of visible contacts with its hidden count; the page, the count (and the key ring) are sent together. */
+export async function listContacts(
+  ctx: ServiceContext,
+  filter: ContactFilter,
+  page: PageArgs,
+  options: ListContactsOptions = {},
+): Promise<ListResult<ContactRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
   const matched = await filterSql(ctx, filter);
   const { where, search } = matched;
-  const rows = await selectVisible(ctx)
+  const selected = selectVisible(ctx)
     .where(
       and(
         where,
@@ -174,7 +185,11 @@ export async function listContacts(ctx: ServiceContext, filter: ContactFilter, p
     )
     .orderBy(asc(contacts.id))
     .limit(size + 1);
-  const hidden = await hiddenMatches(ctx, matched);
+  const [rows, hidden] = await Promise.all([
+    selected.then((r) => r),
+    hiddenMatches(ctx, matched),
+    options.pii ? ctx.keys.versions(ctx.tx, ctx.principal.tenantId) : null,
+  ]);
   const withheld = matched.identity && !ctx.principal.scopes.has('write:consent') ? { note: IDENTITY_LOOKUP_NOTE } : undefined;
   return toPage(ctx, LIST, rows, size, hidden, withheld);
 }

@@ -97,11 +97,15 @@ export async function listDeals(ctx: ServiceContext, filter: DealFilter, page: P
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
   const { where, filtered } = dealFilterSql(ctx, filter);
-  const rows = await selectVisible(ctx)
-    .where(and(where, after ? gt(deals.id, after) : undefined))
-    .orderBy(asc(deals.id))
-    .limit(size + 1);
-  const hidden = await listHidden(ctx, deals, where, filtered);
+  // The page and its hidden count are sent together (one round trip).
+  const [rows, hidden] = await Promise.all([
+    selectVisible(ctx)
+      .where(and(where, after ? gt(deals.id, after) : undefined))
+      .orderBy(asc(deals.id))
+      .limit(size + 1)
+      .then((r) => r),
+    listHidden(ctx, deals, where, filtered),
+  ]);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 

@@ -139,9 +139,9 @@ describe('PactConsentStore against a running Pact', () => {
     const { pactServer, runs } = server(new PactConsentStore({ url: `${pact.url}/graphql`, apiKey: trustedKey }));
     const client = await createTestClient(pactServer);
     try {
-      expect((await client.callTool('lookup_orders', { email: S.withdrawn })).structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0.1 });
-      expect((await client.callTool('lookup_orders', { email: S.suppressed })).structuredContent).toEqual({ blocked: true, reason: 'consent_suppressed', cost_cents: 0.1 });
-      expect((await client.callTool('lookup_orders', { email: erasedSubjectId })).structuredContent).toEqual({ blocked: true, reason: 'consent_erased', cost_cents: 0.1 });
+      expect((await client.callTool('lookup_orders', { email: S.withdrawn })).structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0 });
+      expect((await client.callTool('lookup_orders', { email: S.suppressed })).structuredContent).toEqual({ blocked: true, reason: 'consent_suppressed', cost_cents: 0 });
+      expect((await client.callTool('lookup_orders', { email: erasedSubjectId })).structuredContent).toEqual({ blocked: true, reason: 'consent_erased', cost_cents: 0 });
       expect((await client.callTool('lookup_orders', { email: S.granted })).structuredContent).toEqual({ email: S.granted, orders: [], cost_cents: 0.1 });
       expect(runs).toEqual([S.granted]);
     } finally {

@@ -103,7 +103,7 @@ describe.each(CLIENTS)('over Streamable HTTP with the official %s', (_name, conn
       clock.t += 60_000;
       const blocked = await c.client.callTool({ name: 'lookup_orders', arguments: { email: `${status}@example.com` } });
       expect(blocked.isError).toBeFalsy();
-      expect(blocked.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0.1 });
+      expect(blocked.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0 });
       expect(c.log.last().status).toBe(200);
     }
     expect(runs).toEqual(['granted@example.com']);

@@ -67,7 +67,7 @@ describe('consent gate', () => {
     const client = await connect(server);
     const result = await client.callTool('lookup_orders', { email: 'blocked@example.com' });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0.1 });
+    expect(result.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0 });
     expect(JSON.parse((result.content as { text: string }[])[0]?.text ?? '')).toEqual(result.structuredContent);
     expect(runs).toEqual([]);
   });

@@ -58,7 +58,7 @@ describe.each(CLIENTS)('a server over stdio, child process, official %s', (_name
       expect(tools.map((t) => [t.name, t._meta?.[GOVERNANCE_META_KEY]])).toEqual([['lookup_orders', { cost_cents: 0.1, rate_limit_per_min: 2, consent_subject: 'email' }]]);
       const call = (email: string) => client.callTool({ name: 'lookup_orders', arguments: { email } });
       expect((await call('ada@example.com')).structuredContent).toEqual({ email: 'ada@example.com', orders: [], cost_cents: 0.1 });
-      expect((await call('withdrawn@example.com')).structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0.1 });
+      expect((await call('withdrawn@example.com')).structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0 });
       await expect(call('ada@example.com')).rejects.toMatchObject({
         code: -32029,
         message: expect.stringContaining('Rate limit exceeded for tool:lookup_orders: 2 calls per 60 s. Retry after '),

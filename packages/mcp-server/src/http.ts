@@ -113,6 +113,17 @@ export function createFetchHandler(table: ToolTable, factory: (admitted: (reques
   };
 }
 
+const drained = (res: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+
 /** Serves a Fetch handler to `node:http` (bodies streamed both ways, SSE included). */
 export function toNodeListener(fetchHandler: FetchHandler) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -143,9 +154,14 @@ export function toNodeListener(fetchHandler: FetchHandler) {
         res.flushHeaders();
         const reader = response.body.getReader();
         for (;;) {
+          if (res.destroyed) {
+            await reader.cancel().catch(() => {});
+            return;
+          }
           const { done, value } = await reader.read();
           if (done) break;
-          res.write(value);
+          // Backpressure: wait for the socket to drain (or close) before reading on.
+          if (!res.write(value)) await drained(res);
         }
         res.end();
       })

@@ -182,6 +182,24 @@ describe('the HTTP endpoint', () => {
     expect(status).toBe(403);
   });
 
+  it('never admits more than N calls in a window, even when they arrive at once', async () => {
+    const call = () => post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'lookup_orders', arguments: { email: 'granted@example.com' } } });
+    const statuses = (await Promise.all(Array.from({ length: 10 }, call))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429, 429, 429, 429, 429]);
+    expect(runs).toHaveLength(3);
+  });
+
+  it('refuses a body over the bound with 413 before reading on', async () => {
+    const small = await createPactServer('tiny').tool('ping', { description: 'd', costCents: 0, schema: z.object({}) }, () => ({})).serve({ port: 0, maxBodyBytes: 1024 });
+    try {
+      const res = await post({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ping', arguments: { pad: 'x'.repeat(2000) } } }, {}, small.url);
+      expect(res.status).toBe(413);
+      expect(await res.json()).toMatchObject({ error: { code: -32600, message: 'Request body too large.' } });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('answers a body that is not JSON with a JSON-RPC parse error', async () => {
     const res = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{nope' });
     expect(res.status).toBe(400);

@@ -200,10 +200,15 @@ describe('the HTTP endpoint', () => {
     }
   });
 
-  it('answers a body that is not JSON with a JSON-RPC parse error', async () => {
+  it('answers a body that is not JSON with a JSON-RPC parse error, and a batch with a clear refusal (nothing runs)', async () => {
     const res = await fetch(running.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{nope' });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: { code: -32700 } });
+    const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'lookup_orders', arguments: { email: 'granted@example.com' } } };
+    const batch = await post([call, { ...call, id: 2 }]);
+    expect(batch.status).toBe(400);
+    expect(await batch.json()).toMatchObject({ error: { code: -32600, message: expect.stringContaining('Batched JSON-RPC requests are not supported') } });
+    expect(runs).toEqual([]);
   });
 
   it('app() is a Fetch handler that answers in process, the same way', async () => {

@@ -95,6 +95,7 @@ export function createFetchHandler(table: ToolTable, factory: (admitted: (reques
     } catch {
       return rpcError(400, null, -32700, 'Parse error: the body is not JSON.');
     }
+    if (Array.isArray(body)) return rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
     const message = body as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
     if (message && typeof message === 'object' && message.method === 'tools/call' && 'id' in message && typeof message.params?.name === 'string' && table.has(message.params.name)) {
       const admission = await table.admit(message.params.name, message.params.arguments);

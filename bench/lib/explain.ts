@@ -4,7 +4,7 @@ import type postgres from 'postgres';
 import { APP_ROLE } from '../../src/db/client';
 import { accounts, consentCounts, contacts, users } from '../../src/db/schema';
 import { CONSENT_ROLE } from '../../src/services/consent/hidden';
-import { titleMatch } from '../../src/services/crm/contacts';
+import { titleMatch } from '../../src/services/crm/contact-filter';
 import type { Sql } from './database';
 
 export interface Statement {

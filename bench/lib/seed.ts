@@ -7,7 +7,7 @@ import { mintApiKey } from '../../src/services/auth/api-keys';
 import { hashPassword } from '../../src/services/auth/authenticator';
 import type { Principal } from '../../src/services/auth/principal';
 import { ROLE_SCOPES } from '../../src/services/auth/scopes';
-import { sealedColumns } from '../../src/services/crm/contacts';
+import { sealedColumns } from '../../src/services/crm/contact-pii';
 import type { Services } from '../../src/services/index';
 import type { TenantKey } from '../../src/services/keys/tenant-keys';
 import type { Sql } from './database';

@@ -1,4 +1,5 @@
-import { contactPii, createContact, getContact, listContacts, updateContact, type ContactRecord } from '../../services/crm/contacts';
+import { contactPii } from '../../services/crm/contact-pii';
+import { createContact, getContact, listContacts, updateContact, type ContactRecord } from '../../services/crm/contacts';
 import { builder } from '../builder';
 import { svc } from '../context';
 import { listType } from './list';

@@ -3,7 +3,8 @@ import { contacts as contactsTable, deals as dealsTable } from '../../db/schema'
 import { ErrorCode, PactError } from '../../lib/errors';
 import type { ServiceContext } from '../context';
 import { hiddenCount } from '../consent/hidden';
-import { contactPii, getContact } from '../crm/contacts';
+import { contactPii } from '../crm/contact-pii';
+import { getContact } from '../crm/contacts';
 import { OPEN_STAGES } from '../crm/deals';
 import { briefingScope, dealRisks, type DealRisk } from './briefing';
 import { accountRecord, dealLine, dealRecord, type AccountFacts, type DealFacts } from './facts';

@@ -1,7 +1,7 @@
 import { decodeKey } from '../../config/env';
 import { ErrorCode, badInput } from '../../lib/errors';
 import type { ServiceContext } from '../context';
-import { contactsNotUnder, contactsPerKeyVersion, dropSearchTokens, forgetEmailFingerprints } from '../crm/contacts';
+import { contactsNotUnder, contactsPerKeyVersion, dropSearchTokens, forgetEmailFingerprints } from '../crm/contact-keys';
 import { latestRotation, rotateWithin, type RotationRecord } from './rotation';
 import type { KekInfo, KeyVersionInfo } from '../keys/tenant-keys';
 

@@ -1,7 +1,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Database, Db } from '../../db/client';
 import { tenantKeyRotations } from '../../db/schema';
-import { contactsNotUnder, reencryptContacts } from '../crm/contacts';
+import { contactsNotUnder, reencryptContacts } from '../crm/contact-keys';
 import type { KeyService } from '../keys/tenant-keys';
 
 /** A key rotation: version `targetVersion` became active; older rows are re-encrypted under it. */

@@ -1,17 +1,15 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { tenantKeyMaterial, tenantKeyRotations, tenantKeys } from '../../db/schema';
-import { hmac, open, randomKey, seal } from '../../lib/crypto';
+import { randomKey } from '../../lib/crypto';
 import { ErrorCode, PactError } from '../../lib/errors';
 import { newId } from '../../lib/ids';
+import { createUnwrappedKeyCache } from './key-cache';
 import { BYOK_MATERIAL_VERSION, BYOK_PROVIDER_ID, createByokKeyProvider, type KeyProvider } from './key-provider';
+import { createKeyRows, type KeyRow } from './key-rows';
+import { blindIndex, keyUnavailable, materialOf, openJson, sealJson, toKey, type SealContext, type TenantKey } from './sealing';
 
-/** A tenant's unwrapped key material for one version: the data key and the (version-stable) index key. */
-export interface TenantKey {
-  version: number;
-  dataKey: Buffer;
-  indexKey: Buffer;
-}
+export { keyUnavailable, undecryptable, type SealContext, type TenantKey } from './sealing';
 
 export type KeyStatus = 'active' | 'retired' | 'revoked';
 
@@ -86,68 +84,16 @@ export interface KeyService {
   blindIndex(key: TenantKey, kind: string, normalised: string): string;
 }
 
-export interface SealContext {
-  tenantId: string;
-  table: string;
-  rowId: string;
-  field: string;
-}
-
-const aad = (c: SealContext, version: number) => `pact:v1|${c.tenantId}|${c.table}|${c.rowId}|${c.field}|${version}`;
-
-export const keyUnavailable = () =>
-  new PactError('FORBIDDEN', "The tenant's encryption key is unavailable; personal data cannot be read.", {
-    reason: 'KEY_UNAVAILABLE',
-  });
-
-/** A ciphertext that does not authenticate under its row's key and associated data (tampered or moved). */
-export const undecryptable = () =>
-  new PactError(ErrorCode.Internal, "This record's personal data failed its integrity check and cannot be read.", {
-    reason: 'PII_INTEGRITY',
-  });
-
-type KeyRow = typeof tenantKeys.$inferSelect;
-
-const toKey = (version: number, material: Buffer): TenantKey => ({
-  version,
-  dataKey: material.subarray(0, 32),
-  indexKey: material.subarray(32, 64),
-});
-
-const materialOf = (key: TenantKey) => Buffer.concat([key.dataKey, key.indexKey]);
-
 export function createKeyService(base: KeyProvider, options: KeyServiceOptions = {}): KeyService {
   const rotateAfter = options.rotateAfter ?? DEFAULT_ROTATE_AFTER;
   const ttl = options.cacheTtlMs ?? DEFAULT_KEY_CACHE_TTL_MS;
   const maxEntries = options.cacheMaxEntries ?? 10_000;
 
-  // Unwrapped keys, keyed by the wrapped blob too: a version re-created after a rolled-back
-  // transaction, or re-wrapped, never hits another blob's entry. Status is checked per transaction.
-  const cache = new Map<string, { key: TenantKey; expires: number }>();
-  const cacheKey = (tenantId: string, row: KeyRow) => `${tenantId}:${row.version}:${row.wrappedKey.toString('base64')}`;
-
-  // The tenant's key rows, read once per transaction (each request sees revocation at once).
-  const perTx = new WeakMap<Db, Map<string, Promise<KeyRow[]>>>();
-  const rowsOf = (tx: Db, tenantId: string): Promise<KeyRow[]> => {
-    let byTenant = perTx.get(tx);
-    if (!byTenant) perTx.set(tx, (byTenant = new Map()));
-    let rows = byTenant.get(tenantId);
-    if (!rows) {
-      rows = tx
-        .select()
-        .from(tenantKeys)
-        .where(eq(tenantKeys.tenantId, tenantId))
-        .orderBy(asc(tenantKeys.version))
-        .then((r) => r);
-      const memo = byTenant;
-      rows.catch(() => memo.delete(tenantId));
-      byTenant.set(tenantId, rows);
-    }
-    return rows;
-  };
-  const forget = (tx: Db, tenantId: string) => perTx.get(tx)?.delete(tenantId);
-  const lockRows = (tx: Db, tenantId: string) =>
-    tx.select().from(tenantKeys).where(eq(tenantKeys.tenantId, tenantId)).orderBy(asc(tenantKeys.version)).for('update');
+  const cache = createUnwrappedKeyCache(ttl, maxEntries);
+  const keyRows = createKeyRows();
+  const rowsOf = keyRows.of;
+  const forget = keyRows.forget;
+  const lockRows = keyRows.lock;
 
   const byokProvider = async (tx: Db, tenantId: string): Promise<KeyProvider | null> => {
     const [row] = await tx.select().from(tenantKeyMaterial).where(eq(tenantKeyMaterial.tenantId, tenantId)).limit(1);
@@ -174,10 +120,8 @@ export function createKeyService(base: KeyProvider, options: KeyServiceOptions =
 
   const unwrapRow = async (tx: Db, tenantId: string, row: KeyRow): Promise<TenantKey> => {
     if (row.status === 'revoked') throw keyUnavailable();
-    const id = cacheKey(tenantId, row);
-    const now = Date.now();
-    const hit = cache.get(id);
-    if (hit && hit.expires > now) return hit.key;
+    const hit = cache.get(tenantId, row);
+    if (hit) return hit;
     const provider = await providerFor(tx, tenantId, row.provider);
     let material: Buffer;
     try {
@@ -187,16 +131,8 @@ export function createKeyService(base: KeyProvider, options: KeyServiceOptions =
     }
     if (material.length !== 64) throw keyUnavailable();
     const key = toKey(row.version, material);
-    cache.delete(id);
-    if (cache.size >= maxEntries) {
-      for (const [k, entry] of cache) if (entry.expires <= now || cache.size >= maxEntries) cache.delete(k);
-    }
-    cache.set(id, { key, expires: now + ttl });
+    cache.set(tenantId, row, key);
     return key;
-  };
-
-  const evict = (tenantId: string) => {
-    for (const k of cache.keys()) if (k.startsWith(`${tenantId}:`)) cache.delete(k);
   };
 
   /** Unwraps every live version with the provider it was wrapped with, then wraps each with `target`. */
@@ -349,22 +285,12 @@ export function createKeyService(base: KeyProvider, options: KeyServiceOptions =
         .set({ status: 'aborted', updatedAt: now, finishedAt: now })
         .where(and(eq(tenantKeyRotations.tenantId, tenantId), eq(tenantKeyRotations.status, 'running')));
       forget(tx, tenantId);
-      evict(tenantId);
+      cache.evict(tenantId);
     },
 
-    sealJson: (key, ctx, value) => seal(key.dataKey, Buffer.from(JSON.stringify(value), 'utf8'), aad(ctx, key.version)),
-
-    openJson<T>(key: TenantKey, ctx: SealContext, sealed: Buffer): T {
-      let plain: Buffer;
-      try {
-        plain = open(key.dataKey, sealed, aad(ctx, key.version));
-      } catch {
-        throw undecryptable();
-      }
-      return JSON.parse(plain.toString('utf8')) as T;
-    },
-
-    blindIndex: (key, kind, normalised) => hmac(key.indexKey, `${kind}:${normalised}`).toString('base64url'),
+    sealJson,
+    openJson,
+    blindIndex,
   };
   return service;
 }

@@ -4,7 +4,7 @@ import { accounts, activities, consentEvents, consentSubjects, contacts, deals, 
 import { newId } from '../../lib/ids';
 import { hashPassword } from '../auth/authenticator';
 import type { MemberRole } from '../auth/scopes';
-import { indexSealedContacts, sealedColumns } from '../crm/contacts';
+import { indexSealedContacts, sealedColumns } from '../crm/contact-pii';
 import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { mulberry32 } from '../../lib/prng';

@@ -1,0 +1,270 @@
+/**
+ * `pact mcp dev`: a proxy on the author's port in front of the current good worker.
+ *
+ * Each version of the server runs in its own child process (worker.ts, through tsx). On a saved
+ * change the supervisor re-checks pact.toml and starts a new worker; it swaps the proxy to it only
+ * when the worker reports ready, so a change that fails to compile or load (or a pact.toml that no
+ * longer validates) prints its error while the last good version keeps serving. Workers exit with
+ * their supervisor (IPC disconnect), so Ctrl-C leaves no children behind.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatPactTomlError, parsePactToml } from '../pact-toml';
+import { readFileSync } from 'node:fs';
+import type { WorkerMessage } from './worker';
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** tsx's loader, resolved from the CLI (a scaffold need not have tsx). */
+const TSX = import.meta.resolve('tsx');
+const IGNORED_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '__pycache__', '.venv']);
+const IGNORED_FILE = /(^\.|~$|\.sw[a-z]$|^4913$|\.tmp$)/;
+const DEBOUNCE_MS = 60;
+const READY_TIMEOUT_MS = 20_000;
+const RETIRE_AFTER_MS = 10_000;
+
+export interface DevServerOptions {
+  cwd: string;
+  /** The module that exports the server, relative to cwd. */
+  entry: string;
+  port: number;
+  host: string;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+interface Worker {
+  child: ChildProcess;
+  port: number;
+  inflight: number;
+  since: Date;
+  retired: boolean;
+}
+
+const time = (d: Date) => d.toTimeString().slice(0, 8);
+const indent = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+
+export class DevServer {
+  private current: Worker | null = null;
+  private candidate: ChildProcess | null = null;
+  private generation = 0;
+  private proxy: Server | null = null;
+  private readonly watchers = new Map<string, FSWatcher>();
+  private readonly children = new Set<ChildProcess>();
+  private timer: NodeJS.Timeout | null = null;
+  private changed = new Set<string>();
+  private stopping = false;
+  private lastError: string | null = null;
+
+  constructor(private readonly options: DevServerOptions) {}
+
+  get url(): string {
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${this.options.port}/mcp`;
+  }
+
+  /** Listens and watches the project. Rejects when the port cannot be bound. */
+  async start(): Promise<void> {
+    this.proxy = createServer((req, res) => this.forward(req, res));
+    await new Promise<void>((resolve, reject) => {
+      this.proxy?.once('error', reject);
+      this.proxy?.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const address = this.proxy.address();
+    if (address && typeof address === 'object') this.options.port = address.port;
+    this.watchTree(this.options.cwd);
+  }
+
+  /** Starts the first version; resolves when it is ready or has failed (then a saved change retries). */
+  load(): Promise<void> {
+    return this.reload('start');
+  }
+
+  /** Stops watching, closes the proxy and ends every worker (SIGTERM, then SIGKILL after 3 s). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+    const closed = new Promise<void>((resolve) => (this.proxy ? this.proxy.close(() => resolve()) : resolve()));
+    this.proxy?.closeAllConnections();
+    await Promise.all([...this.children].map((child) => this.kill(child)));
+    await closed;
+  }
+
+  private kill(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 3000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const worker = this.current;
+    if (!worker) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`pact mcp dev: no working version of the server yet.\n${this.lastError ?? ''}\n`);
+      return;
+    }
+    worker.inflight += 1;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      worker.inflight -= 1;
+      if (worker.retired && worker.inflight === 0) void this.kill(worker.child);
+    };
+    const upstream = httpRequest({ host: '127.0.0.1', port: worker.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+      answer.pipe(res);
+      answer.on('end', finish);
+    });
+    upstream.on('error', (error) => {
+      finish();
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`pact mcp dev: the server process failed: ${error.message}\n`);
+    });
+    res.on('close', () => {
+      if (!upstream.destroyed) upstream.destroy();
+      finish();
+    });
+    req.pipe(upstream);
+  }
+
+  /** Re-checks pact.toml and starts a new worker; swaps to it when it is ready. */
+  private async reload(reason: string): Promise<void> {
+    const generation = (this.generation += 1);
+    if (this.candidate) void this.kill(this.candidate);
+    this.candidate = null;
+    const started = Date.now();
+    const what = reason === 'start' ? 'start' : `reload (${reason})`;
+
+    const tomlPath = join(this.options.cwd, 'pact.toml');
+    if (existsSync(tomlPath)) {
+      const result = parsePactToml(readFileSync(tomlPath, 'utf8'));
+      if (!result.ok) {
+        const lines = result.errors.map((e) => formatPactTomlError('pact.toml', e)).join('\n');
+        this.lastError = `pact.toml is not valid:\n${lines}`;
+        this.options.err(`✗ ${what}: pact.toml is not valid\n${indent(lines)}\n`);
+        this.options.err(this.keeping());
+        return;
+      }
+    } else {
+      this.options.err('! no pact.toml here: its governance is not checked (`pact mcp validate` explains the file).\n');
+    }
+
+    const child = fork(WORKER, [join(this.options.cwd, this.options.entry)], {
+      cwd: this.options.cwd,
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, PACT_MCP_DEV: '1' },
+    });
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    child.stdout?.on('data', (chunk: Buffer) => this.options.out(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => this.options.err(chunk.toString()));
+    this.candidate = child;
+
+    const outcome = await new Promise<WorkerMessage>((resolve) => {
+      const timeout = setTimeout(() => resolve({ type: 'error', message: `not ready after ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS);
+      child.on('message', (message: WorkerMessage) => {
+        clearTimeout(timeout);
+        resolve(message);
+      });
+      child.on('exit', (code, signal) => {
+        clearTimeout(timeout);
+        resolve({ type: 'error', message: `the server process exited (${signal ?? `code ${code}`}) before it was ready` });
+      });
+    });
+    if (generation !== this.generation || this.stopping) {
+      void this.kill(child);
+      return;
+    }
+    this.candidate = null;
+    if (outcome.type === 'error') {
+      void this.kill(child);
+      this.lastError = outcome.message;
+      this.options.err(`✗ ${what} failed:\n${indent(outcome.message)}\n`);
+      this.options.err(this.keeping());
+      return;
+    }
+    const previous = this.current;
+    this.current = { child, port: outcome.port, inflight: 0, since: new Date(), retired: false };
+    this.lastError = null;
+    child.on('exit', () => {
+      if (this.current?.child === child && !this.stopping) {
+        this.current = null;
+        this.options.err('✗ the server process exited; save a file to start it again.\n');
+      }
+    });
+    this.options.err(`✓ ${reason === 'start' ? 'ready' : `reloaded (${reason})`} in ${Date.now() - started} ms\n`);
+    if (previous) this.retire(previous);
+  }
+
+  private keeping(): string {
+    return this.current ? `  still serving the version from ${time(this.current.since)}\n` : '  nothing to serve yet: fix it and save\n';
+  }
+
+  private retire(worker: Worker): void {
+    worker.retired = true;
+    if (worker.inflight === 0) void this.kill(worker.child);
+    else setTimeout(() => void this.kill(worker.child), RETIRE_AFTER_MS).unref();
+  }
+
+  private watchTree(dir: string): void {
+    if (this.watchers.has(dir) || this.stopping) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, (_event, filename) => this.onChange(dir, filename ? filename.toString() : null));
+    } catch {
+      return;
+    }
+    watcher.on('error', () => {
+      watcher.close();
+      this.watchers.delete(dir);
+    });
+    this.watchers.set(dir, watcher);
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) if (entry.isDirectory() && !IGNORED_DIRS.has(entry.name) && !entry.name.startsWith('.')) this.watchTree(join(dir, entry.name));
+  }
+
+  private onChange(dir: string, filename: string | null): void {
+    if (this.stopping) return;
+    if (filename && IGNORED_FILE.test(filename)) return;
+    if (filename && !IGNORED_DIRS.has(filename)) {
+      const path = join(dir, filename);
+      if (!this.watchers.has(path)) {
+        try {
+          if (readdirSync(path)) this.watchTree(path);
+        } catch {
+          // a file, or gone
+        }
+      }
+      this.changed.add(relative(this.options.cwd, path));
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const files = [...this.changed];
+      this.changed.clear();
+      void this.reload(files.length ? `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''} changed` : 'change');
+    }, DEBOUNCE_MS);
+  }
+}

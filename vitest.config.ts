@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
@@ -6,7 +7,12 @@ const require = createRequire(import.meta.url);
 export default defineConfig({
   resolve: {
     // One graphql module instance: vite would otherwise load its ESM build beside the CJS one Pothos requires.
-    alias: { graphql: require.resolve('graphql') },
+    alias: [
+      { find: 'graphql', replacement: require.resolve('graphql') },
+      // The author SDK from its sources (its dist/ is built by `npm install`, and may be stale).
+      { find: /^@pact\/mcp-server$/, replacement: fileURLToPath(new URL('./packages/mcp-server/src/index.ts', import.meta.url)) },
+      { find: /^@pact\/mcp-server\/testing$/, replacement: fileURLToPath(new URL('./packages/mcp-server/src/testing.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

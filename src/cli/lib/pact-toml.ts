@@ -65,7 +65,7 @@ const toolSchema = z
     allowed_roles: z.array(z.enum(ALLOWED_ROLES)).min(1, 'name at least one role (set enabled = false to turn the tool off)'),
     rate_limit_per_min: z
       .number()
-      .int('must be a whole number of calls')
+      .int('must be a whole number')
       .min(1, 'must be at least 1')
       .max(100_000, 'at most 100000')
       .optional(),
@@ -179,6 +179,8 @@ function describe(issue: z.ZodIssue, raw: unknown): string {
     case z.ZodIssueCode.invalid_type:
       if (got === undefined) return issue.path.length === 1 ? `required table [${String(issue.path[0])}] is missing` : 'required';
       if (issue.message.startsWith('expected a number of cents')) return `${issue.message}, got ${tomlType(got)}`;
+      if (issue.expected === 'integer') return `must be a whole number, got ${tomlType(got)}`;
+      if (issue.expected.includes(' | ')) return `must be one of ${issue.expected.replaceAll("'", '')}, got ${tomlType(got)}`;
       return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${tomlType(got)}`;
     case z.ZodIssueCode.invalid_enum_value:
       return `must be one of ${issue.options.map(String).join(' | ')} (got "${String(got)}")`;

@@ -22,6 +22,7 @@ const TSX = import.meta.resolve('tsx');
 const IGNORED_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'coverage', '__pycache__', '.venv']);
 const IGNORED_FILE = /(^\.|~$|\.sw[a-z]$|^4913$|\.tmp$)/;
 const DEBOUNCE_MS = 60;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 const READY_TIMEOUT_MS = 20_000;
 const RETIRE_AFTER_MS = 10_000;
 
@@ -62,6 +63,7 @@ export class DevServer {
   private changed = new Set<string>();
   private stopping = false;
   private lastError: string | null = null;
+  private lastNote = '';
 
   constructor(private readonly options: DevServerOptions) {}
 
@@ -126,7 +128,10 @@ export class DevServer {
       worker.inflight -= 1;
       if (worker.retired && worker.inflight === 0) void this.kill(worker.child);
     };
-    const upstream = httpRequest({ host: '127.0.0.1', port: worker.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+    // On loopback the worker checks Host (DNS-rebinding defence) as the author's own `serve()` would;
+    // bound to another address on purpose (--host), the proxy speaks to the worker as localhost.
+    const headers = LOOPBACK.has(this.options.host) ? req.headers : { ...req.headers, host: `127.0.0.1:${worker.port}` };
+    const upstream = httpRequest({ host: '127.0.0.1', port: worker.port, method: req.method, path: req.url, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
       answer.pipe(res);
       answer.on('end', finish);
@@ -152,8 +157,10 @@ export class DevServer {
     const what = reason === 'start' ? 'start' : `reload (${reason})`;
 
     const tomlPath = join(this.options.cwd, 'pact.toml');
+    let governed: string[] | null = null;
     if (existsSync(tomlPath)) {
       const result = parsePactToml(readFileSync(tomlPath, 'utf8'));
+      if (result.ok) governed = Object.keys(result.config.tools);
       if (!result.ok) {
         const lines = result.errors.map((e) => formatPactTomlError('pact.toml', e)).join('\n');
         this.lastError = `pact.toml is not valid:\n${lines}`;
@@ -209,8 +216,20 @@ export class DevServer {
         this.options.err('✗ the server process exited; save a file to start it again.\n');
       }
     });
-    this.options.err(`✓ ${reason === 'start' ? 'ready' : `reloaded (${reason})`} in ${Date.now() - started} ms\n`);
+    this.options.err(`✓ ${reason === 'start' ? 'ready' : `reloaded (${reason})`} in ${Date.now() - started} ms: ${outcome.tools.join(', ') || 'no tools'}\n`);
+    this.noteGovernance(outcome.tools, governed);
     if (previous) this.retire(previous);
+  }
+
+  /** Says which tools pact.toml does not govern (and which entries name no tool), when that changes. */
+  private noteGovernance(tools: string[], governed: string[] | null): void {
+    if (governed === null) return;
+    const lines = [
+      ...tools.filter((t) => !governed.includes(t)).map((t) => `  · ${t}: no [tools.${t}] entry in pact.toml, so it stays disabled when published`),
+      ...governed.filter((g) => !tools.includes(g)).map((g) => `  ! pact.toml has [tools.${g}] but the server has no tool "${g}"`),
+    ].join('\n');
+    if (lines && lines !== this.lastNote) this.options.err(`${lines}\n`);
+    this.lastNote = lines;
   }
 
   private keeping(): string {

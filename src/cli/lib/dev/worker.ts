@@ -1,17 +1,17 @@
 /**
  * One version of an author's server under `pact mcp dev`: imports the entry module (run through
- * tsx), serves its `app()` on an ephemeral loopback port and tells the supervisor over IPC:
+ * tsx), serves it (`serve()`, path /mcp) on an ephemeral loopback port and tells the supervisor over IPC:
  * `{ type: 'ready', port }` or `{ type: 'error', message }`. It exits when the supervisor goes
  * away (IPC disconnect) or sends SIGTERM; a terminal's Ctrl-C is the supervisor's to handle.
  */
-import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { createServerAdapter } from '@whatwg-node/server';
 
-export type WorkerMessage = { type: 'ready'; port: number } | { type: 'error'; message: string };
+export type WorkerMessage = { type: 'ready'; port: number; tools: string[] } | { type: 'error'; message: string };
 
-interface ServesFetch {
-  app(): (request: Request) => Promise<Response> | Response;
+/** What the worker needs of a `PactServer` (structural: the author's copy of @pact/mcp-server is not the CLI's). */
+interface Serves {
+  serve(options: { port: number; host: string }): Promise<{ port: number; close(): Promise<void> }>;
+  listTools?(): { name: string }[];
 }
 
 const send = (message: WorkerMessage) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
@@ -30,20 +30,12 @@ const entry = process.argv[2];
 try {
   if (!entry) throw new Error('no entry module given');
   const module = (await import(pathToFileURL(entry).href)) as { default?: unknown; server?: unknown };
-  const server = (module.default ?? module.server) as Partial<ServesFetch> | undefined;
-  if (!server || typeof server.app !== 'function')
+  const server = (module.default ?? module.server) as Partial<Serves> | undefined;
+  if (!server || typeof server.serve !== 'function')
     throw new Error(`${entry} must export the server made by createPactServer() (\`export default server\` or \`export const server\`).`);
-  const handler = server.app();
-  const http = createServer(createServerAdapter((request: Request) => handler(request)));
-  http.on('error', (error) => void send({ type: 'error', message: describe(error) }).then(() => process.exit(1)));
-  http.listen(0, '127.0.0.1', () => {
-    const address = http.address();
-    void send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
-  });
-  process.on('SIGTERM', () => {
-    http.closeAllConnections();
-    http.close(() => process.exit(0));
-  });
+  const running = await server.serve({ port: 0, host: '127.0.0.1' });
+  process.on('SIGTERM', () => void running.close().finally(() => process.exit(0)));
+  await send({ type: 'ready', port: running.port, tools: server.listTools?.().map((t) => t.name) ?? [] });
 } catch (error) {
   await send({ type: 'error', message: describe(error) });
   process.exit(1);

@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPactTomlError, parsePactToml } from '../pact-toml';
 import { readFileSync } from 'node:fs';
-import type { WorkerMessage } from './worker';
+import type { SupervisorMessage, WorkerMessage } from './worker';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** tsx's loader, resolved from the CLI (a scaffold need not have tsx). */
@@ -55,10 +55,12 @@ const indent = (text: string) =>
 export class DevServer {
   private current: Worker | null = null;
   private candidate: ChildProcess | null = null;
+  private spare: ChildProcess | null = null;
   private generation = 0;
   private proxy: Server | null = null;
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly children = new Set<ChildProcess>();
+  private readonly warm = new Set<ChildProcess>();
   private timer: NodeJS.Timeout | null = null;
   private changed = new Set<string>();
   private stopping = false;
@@ -86,7 +88,10 @@ export class DevServer {
 
   /** Starts the first version; resolves when it is ready or has failed (then a saved change retries). */
   load(): Promise<void> {
-    return this.reload('start');
+    const first = this.reload('start');
+    // The next version's process warms up beside the first, so the first save reloads fast too.
+    if (!this.spare) this.spare = this.spawn();
+    return first;
   }
 
   /** Stops watching, closes the proxy and ends every worker (SIGTERM, then SIGKILL after 3 s). */
@@ -172,29 +177,24 @@ export class DevServer {
       this.options.err('! no pact.toml here: its governance is not checked (`pact mcp validate` explains the file).\n');
     }
 
-    const child = fork(WORKER, [join(this.options.cwd, this.options.entry)], {
-      cwd: this.options.cwd,
-      execArgv: ['--import', TSX],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, PACT_MCP_DEV: '1' },
-    });
-    this.children.add(child);
-    child.on('exit', () => this.children.delete(child));
-    child.stdout?.on('data', (chunk: Buffer) => this.options.out(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => this.options.err(chunk.toString()));
+    const child = this.takeSpare();
     this.candidate = child;
-
-    const outcome = await new Promise<WorkerMessage>((resolve) => {
+    const outcome = await new Promise<Exclude<WorkerMessage, { type: 'warm' }>>((resolve) => {
       const timeout = setTimeout(() => resolve({ type: 'error', message: `not ready after ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS);
+      const load: SupervisorMessage = { type: 'load', entry: join(this.options.cwd, this.options.entry) };
       child.on('message', (message: WorkerMessage) => {
+        if (message.type === 'warm') return void child.send(load);
         clearTimeout(timeout);
         resolve(message);
       });
+      // A message sent before the worker listens would be lost: a spare that is warm already gets it now.
+      if (this.warm.has(child)) child.send(load);
       child.on('exit', (code, signal) => {
         clearTimeout(timeout);
         resolve({ type: 'error', message: `the server process exited (${signal ?? `code ${code}`}) before it was ready` });
       });
     });
+    if (!this.stopping && !this.spare) this.spare = this.spawn();
     if (generation !== this.generation || this.stopping) {
       void this.kill(child);
       return;
@@ -230,6 +230,44 @@ export class DevServer {
     ].join('\n');
     if (lines && lines !== this.lastNote) this.options.err(`${lines}\n`);
     this.lastNote = lines;
+  }
+
+  /** A worker that has loaded tsx and the project's dependencies, waiting for `load`. */
+  private spawn(): ChildProcess {
+    const child = fork(WORKER, [], {
+      cwd: this.options.cwd,
+      execArgv: ['--import', TSX],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, PACT_MCP_DEV: '1', PACT_DEV_PRELOAD: JSON.stringify(this.dependencies()) },
+    });
+    this.children.add(child);
+    child.on('message', (message: WorkerMessage) => {
+      if (message.type === 'warm') this.warm.add(child);
+    });
+    child.on('exit', () => {
+      this.children.delete(child);
+      this.warm.delete(child);
+      if (this.spare === child) this.spare = null;
+    });
+    child.stdout?.on('data', (chunk: Buffer) => this.options.out(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => this.options.err(chunk.toString()));
+    return child;
+  }
+
+  private takeSpare(): ChildProcess {
+    const spare = this.spare;
+    this.spare = null;
+    return spare && spare.exitCode === null && spare.signalCode === null ? spare : this.spawn();
+  }
+
+  /** The project's runtime dependencies (package.json `dependencies`): what a spare preloads. */
+  private dependencies(): string[] {
+    try {
+      const pkg = JSON.parse(readFileSync(join(this.options.cwd, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      return Object.keys(pkg.dependencies ?? {});
+    } catch {
+      return [];
+    }
   }
 
   private keeping(): string {
@@ -281,8 +319,12 @@ export class DevServer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      const files = [...this.changed];
+      const files = [...this.changed].filter((file) => existsSync(join(this.options.cwd, file)));
       this.changed.clear();
+      if (files.includes('package.json') && this.spare) {
+        void this.kill(this.spare);
+        this.spare = null;
+      }
       void this.reload(files.length ? `${files.slice(0, 3).join(', ')}${files.length > 3 ? ', …' : ''} changed` : 'change');
     }, DEBOUNCE_MS);
   }

@@ -186,10 +186,16 @@ describe('the author path: pact init mcp-server → npm install → npm test →
   it('serves an edited tool within two seconds of the save', async () => {
     const file = join(project, 'src/tools/ping.ts');
     const source = await readFile(file, 'utf8');
+    // One connected client polls (the server is stateless, so it outlives the swap of versions).
+    const client = new Client({ name: 'author-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    const message = async () => ((await client.callTool({ name: 'ping', arguments: {} })) as { structuredContent?: { message?: string } }).structuredContent?.message;
+    expect(await message()).toBe('pong');
     const saved = Date.now();
     await writeFile(file, source.replace("message: 'pong'", "message: 'pong v2'"));
-    await until('the edited ping', async () => ((await call('ping')).structuredContent?.message === 'pong v2' ? true : undefined), 5_000);
+    await until('the edited ping', async () => ((await message()) === 'pong v2' ? true : undefined), 5_000);
     const elapsed = Date.now() - saved;
+    await client.close();
     console.log(`edit served after ${elapsed} ms (${/✓ reloaded \(src\/tools\/ping\.ts changed\) in \d+ ms/.exec(devOutput)?.[0] ?? '?'})`);
     expect(elapsed).toBeLessThan(2_000);
     expect(devOutput).toMatch(/✓ reloaded \(src\/tools\/ping\.ts changed\)/);

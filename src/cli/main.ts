@@ -19,8 +19,8 @@ const COMMANDS: readonly PactCommand[] = [login, logout, whoami, keysCreate, key
 /** What `pact <topic> --help` says about a topic of two-word commands. */
 const TOPICS: Readonly<Record<string, string>> = {
   keys: 'Create, list and revoke API keys',
-  init: 'Scaffold a project (an MCP server of your own)',
-  mcp: 'Build your own MCP server: run it with hot reload, check its pact.toml',
+  init: 'Scaffold a project: `pact init mcp-server NAME [--lang ts|py]`',
+  mcp: 'Your own MCP server: `pact mcp dev` (hot reload), `pact mcp validate` (pact.toml)',
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -33,7 +33,7 @@ Environment:
   PACT_CONFIG_DIR    where credentials.json lives (default $XDG_CONFIG_HOME/pact or ~/.config/pact)
 
 Exit codes:
-  0 ok, 1 the server refused or failed, 2 usage error,
+  0 ok, 1 the server refused or failed (or pact.toml is not valid), 2 usage error,
   3 not logged in or credentials refused, 4 cannot reach PACT_URL`;
 
 /** The commander program; output goes through `io` so tests and the bin share it. */

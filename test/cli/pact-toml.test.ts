@@ -98,10 +98,11 @@ describe('pact.toml', () => {
   });
 
   it('reports every error, in line order, and finds keys written as dotted keys', () => {
-    const text = `tools.ping.allowed_roles = ["root"]\n${edit('transport', 'transport = 1', edit('pii_policy', 'pii_policy = "nope"'))}`;
+    const text = `tools.ping.allowed_roles = ["root"]\n${edit('transport', 'transport = 1', edit('pii_policy', 'pii_policy = "nope"', edit('est_cost_cents', 'est_cost_cents = 9')))}`;
     expect(errorsOf(text)).toEqual([
       'pact.toml:1: tools.ping.allowed_roles.0: must be one of owner | admin | manager | member (got "root")',
       'pact.toml:6: server.transport: must be one of streamable_http | sse, got an integer (1)',
+      'pact.toml:14: tools.lookup_orders.est_cost_cents: 9 exceeds cost_cap_cents (5): one call would not fit in the daily cap',
       'pact.toml:15: tools.lookup_orders.pii_policy: must be one of redact | allow | block (got "nope")',
     ]);
   });

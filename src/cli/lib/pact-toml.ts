@@ -217,29 +217,44 @@ export function parsePactToml(text: string): PactTomlResult {
       }
       errors.push({ line: lineOf(lines, issue.path), field: issue.path.join('.') || '(file)', message: describe(issue, raw) });
     }
-  } else {
-    const { server, tools } = parsed.data;
-    if (server.auth_kind === 'header' && !server.auth_header)
-      errors.push({ line: lineOf(lines, ['server', 'auth_kind']), field: 'server.auth_header', message: 'required when auth_kind = "header" (the header that carries the secret, e.g. "X-Api-Key")' });
-    if (server.auth_kind !== 'header' && server.auth_header !== undefined)
-      errors.push({ line: lineOf(lines, ['server', 'auth_header']), field: 'server.auth_header', message: `only used with auth_kind = "header" (auth_kind is "${server.auth_kind}")` });
-    for (const [name, tool] of Object.entries(tools)) {
-      const at = ['tools', name];
-      if (!TOOL_NAME_PATTERN.test(name))
-        errors.push({ line: lineOf(lines, at), field: at.join('.'), message: 'a tool name is letters, digits, "_" and "-" only' });
-      else if (server.slug.length + 2 + name.length > FEDERATED_NAME_MAX)
-        errors.push({ line: lineOf(lines, at), field: at.join('.'), message: `federated name "${server.slug}__${name}" is longer than ${FEDERATED_NAME_MAX} characters (shorten the slug or the tool name)` });
-      if (tool.cost_cap_cents !== undefined && tool.est_cost_cents > tool.cost_cap_cents)
-        errors.push({
-          line: lineOf(lines, [...at, 'est_cost_cents']),
-          field: [...at, 'est_cost_cents'].join('.'),
-          message: `${tool.est_cost_cents} exceeds cost_cap_cents (${tool.cost_cap_cents}): one call would not fit in the daily cap`,
-        });
-    }
-    if (errors.length === 0) return { ok: true, config: parsed.data };
   }
+  errors.push(...consistency(raw, lines));
+  if (parsed.success && errors.length === 0) return { ok: true, config: parsed.data };
   errors.sort((a, b) => a.line - b.line);
   return { ok: false, errors };
+}
+
+/**
+ * Checks across fields, on the raw document so that they are reported beside type errors
+ * elsewhere (each only when the fields it compares have the right types).
+ */
+function consistency(raw: unknown, lines: Map<string, number>): PactTomlError[] {
+  const errors: PactTomlError[] = [];
+  const table = (value: unknown) => (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date) ? (value as Record<string, unknown>) : null);
+  const server = table(table(raw)?.server) ?? {};
+  const tools = table(table(raw)?.tools) ?? {};
+  const authKind = server.auth_kind ?? 'none';
+  if (authKind === 'header' && server.auth_header === undefined)
+    errors.push({ line: lineOf(lines, ['server', 'auth_kind']), field: 'server.auth_header', message: 'required when auth_kind = "header" (the header that carries the secret, e.g. "X-Api-Key")' });
+  if (typeof authKind === 'string' && authKind !== 'header' && server.auth_header !== undefined)
+    errors.push({ line: lineOf(lines, ['server', 'auth_header']), field: 'server.auth_header', message: `only used with auth_kind = "header" (auth_kind is "${authKind}")` });
+  const slug = typeof server.slug === 'string' && SLUG_PATTERN.test(server.slug) ? server.slug : null;
+  for (const [name, value] of Object.entries(tools)) {
+    const at = ['tools', name];
+    if (!TOOL_NAME_PATTERN.test(name)) errors.push({ line: lineOf(lines, at), field: at.join('.'), message: 'a tool name is letters, digits, "_" and "-" only' });
+    else if (slug && slug.length + 2 + name.length > FEDERATED_NAME_MAX)
+      errors.push({ line: lineOf(lines, at), field: at.join('.'), message: `federated name "${slug}__${name}" is longer than ${FEDERATED_NAME_MAX} characters (shorten the slug or the tool name)` });
+    const tool = table(value);
+    const est = tool?.est_cost_cents;
+    const cap = tool?.cost_cap_cents;
+    if (typeof est === 'number' && typeof cap === 'number' && est >= 0 && cap >= 0 && est > cap)
+      errors.push({
+        line: lineOf(lines, [...at, 'est_cost_cents']),
+        field: [...at, 'est_cost_cents'].join('.'),
+        message: `${est} exceeds cost_cap_cents (${cap}): one call would not fit in the daily cap`,
+      });
+  }
+  return errors;
 }
 
 const KNOWN_KEYS: Record<string, readonly string[]> = {

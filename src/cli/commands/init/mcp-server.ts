@@ -47,6 +47,8 @@ export default defineCommand<InitResult, { lang: string; json?: boolean }>({
     io.out(`Created ${r.dir}/: an MCP server in ${LANG_NAMES[r.lang]}\n`);
     for (const file of r.files) io.out(`  ${file}\n`);
     if (r.sdk) io.out(`@pact/mcp-server comes from this checkout (${r.sdk}).\n`);
+    if (r.sdk && !existsSync(join(SDK_DIR, 'dist', 'index.js')))
+      io.err(`warning: ${SDK_DIR}/dist is not built yet: run \`npm install\` in the checkout first (its prepare script builds it).\n`);
     io.out(`\nNext:\n  cd ${r.dir}\n  ${install}\n  ${test}\n  pact mcp dev          # hot-reload dev server on http://127.0.0.1:9000/mcp\n`);
   },
 });

@@ -122,7 +122,7 @@ export class DevServer {
     const worker = this.current;
     if (!worker) {
       res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`pact mcp dev: no working version of the server yet.\n${this.lastError ?? ''}\n`);
+      res.end(this.lastError ? `pact mcp dev: no working version of the server yet:\n${this.lastError}\n` : 'pact mcp dev: the server is starting; try again in a moment.\n');
       return;
     }
     worker.inflight += 1;

@@ -28,7 +28,7 @@ process.on('SIGTERM', () => process.exit(0));
 /** The error as the author needs it: message and their own frames, not node's internals. */
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const stack = (error.stack ?? error.message).split('\n').filter((line) => !/\(node:|node:internal|\/tsx\/dist\/|dev\/worker\.ts/.test(line));
+  const stack = (error.stack ?? error.message).split('\n').filter((line) => !/\(node:|node:internal|\/tsx\/dist\/|\/esbuild\/lib\/|dev\/worker\.ts/.test(line));
   return stack.join('\n');
 }
 

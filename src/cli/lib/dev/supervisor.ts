@@ -179,8 +179,6 @@ export class DevServer {
 
     const child = this.takeSpare();
     this.candidate = child;
-    // The next spare warms up now, so that a save right after this one (a fix after a failure) is fast too.
-    if (!this.stopping && !this.spare) this.spare = this.spawn();
     const outcome = await new Promise<Exclude<WorkerMessage, { type: 'warm' }>>((resolve) => {
       const timeout = setTimeout(() => resolve({ type: 'error', message: `not ready after ${READY_TIMEOUT_MS / 1000} s` }), READY_TIMEOUT_MS);
       const load: SupervisorMessage = { type: 'load', entry: join(this.options.cwd, this.options.entry) };
@@ -196,6 +194,9 @@ export class DevServer {
         resolve({ type: 'error', message: `the server process exited (${signal ?? `code ${code}`}) before it was ready` });
       });
     });
+    // The next spare warms up once this version is settled (not beside it: on a busy machine the two
+    // would share the CPU and this reload would be the slower for it).
+    if (!this.stopping && !this.spare) this.spare = this.spawn();
     if (generation !== this.generation || this.stopping) {
       void this.kill(child);
       return;

@@ -1,19 +1,20 @@
 /**
  * `pact mcp dev`: a proxy on the author's port in front of the current good worker.
  *
- * Each version of the server runs in its own child process (worker.ts, through tsx). On a saved
- * change the supervisor re-checks pact.toml and starts a new worker; it swaps the proxy to it only
+ * Each version of the server runs in its own child process (worker.ts, through tsx). A spare
+ * worker waits warm (tsx and the project's dependencies loaded). On a saved change the supervisor
+ * re-checks pact.toml and has the spare load the project's modules; it swaps the proxy to it only
  * when the worker reports ready, so a change that fails to compile or load (or a pact.toml that no
- * longer validates) prints its error while the last good version keeps serving. Workers exit with
- * their supervisor (IPC disconnect), so Ctrl-C leaves no children behind.
+ * longer validates) prints its error while the last good version keeps serving. The retired
+ * version ends once its requests are answered. Workers exit with their supervisor (IPC
+ * disconnect), so Ctrl-C leaves no children behind.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatPactTomlError, parsePactToml } from '../pact-toml';
-import { readFileSync } from 'node:fs';
 import type { SupervisorMessage, WorkerMessage } from './worker';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -88,10 +89,7 @@ export class DevServer {
 
   /** Starts the first version; resolves when it is ready or has failed (then a saved change retries). */
   load(): Promise<void> {
-    const first = this.reload('start');
-    // The next version's process warms up beside the first, so the first save reloads fast too.
-    if (!this.spare) this.spare = this.spawn();
-    return first;
+    return this.reload('start');
   }
 
   /** Stops watching, closes the proxy and ends every worker (SIGTERM, then SIGKILL after 3 s). */

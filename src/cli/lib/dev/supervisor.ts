@@ -216,20 +216,21 @@ export class DevServer {
         this.options.err('✗ the server process exited; save a file to start it again.\n');
       }
     });
-    this.options.err(`✓ ${reason === 'start' ? 'ready' : `reloaded (${reason})`} in ${Date.now() - started} ms: ${outcome.tools.join(', ') || 'no tools'}\n`);
-    this.noteGovernance(outcome.tools, governed);
+    const note = this.governanceNote(outcome.tools, governed);
+    this.options.err(`✓ ${reason === 'start' ? 'ready' : `reloaded (${reason})`} in ${Date.now() - started} ms: ${outcome.tools.join(', ') || 'no tools'}\n${note}`);
     if (previous) this.retire(previous);
   }
 
   /** Says which tools pact.toml does not govern (and which entries name no tool), when that changes. */
-  private noteGovernance(tools: string[], governed: string[] | null): void {
-    if (governed === null) return;
+  private governanceNote(tools: string[], governed: string[] | null): string {
+    if (governed === null) return '';
     const lines = [
       ...tools.filter((t) => !governed.includes(t)).map((t) => `  · ${t}: no [tools.${t}] entry in pact.toml, so it stays disabled when published`),
       ...governed.filter((g) => !tools.includes(g)).map((g) => `  ! pact.toml has [tools.${g}] but the server has no tool "${g}"`),
     ].join('\n');
-    if (lines && lines !== this.lastNote) this.options.err(`${lines}\n`);
+    const changed = lines !== this.lastNote;
     this.lastNote = lines;
+    return lines && changed ? `${lines}\n` : '';
   }
 
   /** A worker that has loaded tsx and the project's dependencies, waiting for `load`. */

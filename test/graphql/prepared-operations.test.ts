@@ -97,6 +97,8 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['GetMetricExplanation', { kpi: 'NOPE' }],
   ['AskWorkspace', { question: 'Which accounts are in fintech?' }],
   ['AskWorkspace', {}],
+  ['ConsentCheck', { subject: 'nobody@nowhere.example' }],
+  ['ConsentCheck', { subject: 'not a subject' }],
   ['FireAgent', { agent: 'daily-briefing' }],
   ['FireAgent', { agent: 'contact-summary', target_id: visibleContact }],
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
@@ -111,13 +113,13 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(Object.keys(manifest)).toHaveLength(9);
+    expect(Object.keys(manifest)).toHaveLength(10);
     // One parse and one validation per manifest operation, at start.
-    expect(counts).toEqual({ parse: 9, validate: 9 });
+    expect(counts).toEqual({ parse: 10, validate: 10 });
     for (const source of Object.values(manifest)) expect(preparedOperation(yoga, parse(source))?.compiled).toEqual(expect.objectContaining({ query: expect.any(Function) }));
     const result = await post(yoga, { query: sourceOf('ListAgents') });
     expect(result.body.errors).toBeUndefined();
-    expect(counts).toEqual({ parse: 9, validate: 9 });
+    expect(counts).toEqual({ parse: 10, validate: 10 });
   });
 
   it('answers a persisted document with neither parse nor validation; an ad-hoc one is parsed and validated', async () => {

@@ -19,11 +19,12 @@ const queries: [string, string][] = [
   ['read:deals', '{ deal(id: "01890000-0000-7000-8000-000000000000") { id } }'],
   ['write:crm', 'mutation { createAccount(input: { name: "Scoped" }) { id } }'],
   ['write:consent', 'mutation { suppressConsent(subject: { kind: DOMAIN, value: "scoped.example" }) { status } }'],
+  ['check:consent', '{ consentCheck(subject: "scoped.example") { allowed } }'],
 ];
 
 describe('scope requirements', () => {
   it.each(queries)('%s is required by %s and named in the FORBIDDEN error', async (scope, query) => {
-    const others = ['read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'write:crm', 'write:consent'].filter((s) => s !== scope);
+    const others = ['read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'write:crm', 'write:consent', 'check:consent'].filter((s) => s !== scope);
     const without = await pact.mintKey(admin, others);
     const denied = await pact.gql(query, {}, { token: without });
     expect(Object.values(denied.body.data ?? {}).every((v) => v === null)).toBe(true);

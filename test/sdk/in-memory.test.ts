@@ -1,4 +1,4 @@
-import { createPactServer, GOVERNANCE_META_KEY, InMemoryConsentStore, z, type ConsentStatus } from '@pact/mcp-server';
+import { createPactServer, GOVERNANCE_META_KEY, InMemoryConsentStore, z, type ConsentStatus, type StandardSchema } from '@pact/mcp-server';
 import { createTestClient, type TestClient } from '@pact/mcp-server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -67,7 +67,7 @@ describe('consent gate', () => {
     const client = await connect(server);
     const result = await client.callTool('lookup_orders', { email: 'blocked@example.com' });
     expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0.1 });
+    expect(result.structuredContent).toEqual({ blocked: true, reason: `consent_${status}`, cost_cents: 0 });
     expect(JSON.parse((result.content as { text: string }[])[0]?.text ?? '')).toEqual(result.structuredContent);
     expect(runs).toEqual([]);
   });
@@ -176,5 +176,45 @@ describe('sliding window', () => {
     const client = await connect(server);
     for (let i = 0; i < 3; i += 1) expect((await client.callTool('lookup_orders', { email: 'x' })).isError).toBe(true);
     expect((await client.callTool('lookup_orders', { email: 'a@example.com' })).structuredContent).toMatchObject({ cost_cents: 0.1 });
+  });
+});
+
+describe('handlers and schemas', () => {
+  it('passes the consent status to the handler; a thrown error is an isError result; a non-object result is wrapped', async () => {
+    const seen: unknown[] = [];
+    const server = createPactServer('x', { consentStore: new InMemoryConsentStore().grant('a@example.com') })
+      .tool('who', { description: 'd', costCents: 0.5, consentSubject: 'email', schema: z.object({ email: z.string() }) }, (_args, extra) => {
+        seen.push([extra.tool, extra.consentStatus, extra.signal instanceof AbortSignal]);
+        return { ok: true };
+      })
+      .tool('fails', { description: 'd', costCents: 1, schema: z.object({}) }, () => {
+        throw new Error('upstream said no');
+      })
+      .tool('count', { description: 'd', costCents: 2, schema: z.object({}) }, () => [1, 2, 3] as unknown as object);
+    const client = await connect(server);
+    expect((await client.callTool('who', { email: 'a@example.com' })).structuredContent).toEqual({ ok: true, cost_cents: 0.5 });
+    expect((await client.callTool('who', { email: 'b@example.com' })).structuredContent).toEqual({ ok: true, cost_cents: 0.5 });
+    expect(seen).toEqual([
+      ['who', 'granted', true],
+      ['who', 'unknown', true],
+    ]);
+    expect(await client.callTool('fails')).toMatchObject({ isError: true, content: [{ type: 'text', text: 'upstream said no' }] });
+    expect((await client.callTool('count')).structuredContent).toEqual({ result: [1, 2, 3], cost_cents: 2 });
+  });
+
+  it('accepts any Standard Schema: without a JSON Schema of its own the tool lists a plain object', async () => {
+    const schema: StandardSchema<{ n: number }> = {
+      '~standard': {
+        version: 1,
+        vendor: 'hand-made',
+        validate: (value: unknown) =>
+          typeof (value as { n?: unknown }).n === 'number' ? { value: value as { n: number } } : { issues: [{ message: 'n must be a number', path: ['n'] }] },
+      },
+    };
+    const server = createPactServer('x').tool('double', { description: 'd', costCents: 0, schema }, ({ n }) => ({ doubled: n * 2 }));
+    const client = await connect(server);
+    expect((await client.listTools())[0]?.inputSchema).toEqual({ type: 'object' });
+    expect((await client.callTool('double', { n: 4 })).structuredContent).toEqual({ doubled: 8, cost_cents: 0 });
+    expect(await client.callTool('double', { n: 'four' })).toMatchObject({ isError: true, content: [{ text: 'Invalid arguments for double: n: n must be a number' }] });
   });
 });

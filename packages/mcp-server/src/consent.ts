@@ -128,8 +128,10 @@ export class PactConsentStore implements ConsentStore {
     }
     const error = body.errors?.[0];
     if (error) throw new ConsentCheckError(`Consent check refused by Pact: ${error.message ?? 'unknown error'}`, error.extensions?.code ?? 'ERROR');
-    const status = body.data?.consentCheck?.status;
-    if (typeof status !== 'string' || !STATUSES.has(status)) throw new ConsentCheckError(`Consent check failed: Pact answered HTTP ${response.status} with no status.`, 'BAD_RESPONSE');
+    const check = body.data?.consentCheck;
+    // GraphQL answers the enum's names (WITHDRAWN); null status: Pact holds no record.
+    const status = check?.status === null ? 'unknown' : typeof check?.status === 'string' ? check.status.toLowerCase() : undefined;
+    if (!check || status === undefined || !STATUSES.has(status)) throw new ConsentCheckError(`Consent check failed: Pact answered HTTP ${response.status} with no status.`, 'BAD_RESPONSE');
     return status as ConsentStatus;
   }
 }

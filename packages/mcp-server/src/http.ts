@@ -95,6 +95,7 @@ export function createFetchHandler(table: ToolTable, factory: (admitted: (reques
     } catch {
       return rpcError(400, null, -32700, 'Parse error: the body is not JSON.');
     }
+    if (Array.isArray(body)) return rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.');
     const message = body as { method?: unknown; id?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
     if (message && typeof message === 'object' && message.method === 'tools/call' && 'id' in message && typeof message.params?.name === 'string' && table.has(message.params.name)) {
       const admission = await table.admit(message.params.name, message.params.arguments);
@@ -112,6 +113,17 @@ export function createFetchHandler(table: ToolTable, factory: (admitted: (reques
     return withCors(await answer(request), origin);
   };
 }
+
+const drained = (res: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 
 /** Serves a Fetch handler to `node:http` (bodies streamed both ways, SSE included). */
 export function toNodeListener(fetchHandler: FetchHandler) {
@@ -143,9 +155,14 @@ export function toNodeListener(fetchHandler: FetchHandler) {
         res.flushHeaders();
         const reader = response.body.getReader();
         for (;;) {
+          if (res.destroyed) {
+            await reader.cancel().catch(() => {});
+            return;
+          }
           const { done, value } = await reader.read();
           if (done) break;
-          res.write(value);
+          // Backpressure: wait for the socket to drain (or close) before reading on.
+          if (!res.write(value)) await drained(res);
         }
         res.end();
       })

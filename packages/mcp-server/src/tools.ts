@@ -133,7 +133,10 @@ export function createToolTable(options: { consentStore?: ConsentStore | undefin
     return { kind: 'run', tool, args: checked.value };
   };
 
-  /** Runs an admitted call: the consent gate, then the handler; `cost_cents` goes into every result that is not an error. */
+  /**
+ * Runs an admitted call: the consent gate, then the handler. Every result that is not an error
+ * carries `cost_cents`: the tool's cost when the handler ran, 0 when consent blocked the call.
+ */
   const run = async (tool: RegisteredTool, args: unknown, extra: Omit<ToolExtra, 'tool' | 'consentStatus'>): Promise<CallToolResult> => {
     const cost = tool.options.costCents;
     const field = tool.options.consentSubject;
@@ -148,7 +151,8 @@ export function createToolTable(options: { consentStore?: ConsentStore | undefin
       } catch (error) {
         return errorResult(`Consent check failed, so ${tool.name} did not run: ${(error as Error).message}`);
       }
-      if (isBlocking(consentStatus)) return structuredResult({ blocked: true, reason: `consent_${consentStatus}`, cost_cents: cost });
+      // As Pact's own server answers a blocked subject: data, not an error, and not charged.
+      if (isBlocking(consentStatus)) return structuredResult({ blocked: true, reason: `consent_${consentStatus}`, cost_cents: 0 });
     }
     let value: unknown;
     try {

@@ -31,7 +31,7 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
     scopes: t.stringList({
       required: true,
       description:
-        'Any of read:accounts, read:contacts, read:deals, read:workflows, write:crm, write:consent that the caller holds itself.',
+        'Any of read:accounts, read:contacts, read:deals, read:workflows, write:crm, write:consent, check:consent that the caller holds itself.',
     }),
     trustedDocumentsOnly: t.boolean({ description: 'Accept only persisted operations with this key.' }),
   }),

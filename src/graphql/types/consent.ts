@@ -1,5 +1,6 @@
 import { findSubject, setConsent, subjectHistory, type ConsentHistoryEntry, type ConsentStatus, type ConsentSubjectRecord } from '../../services/consent/subjects';
 import { ADMIN_ROLES } from '../../services/auth/scopes';
+import { checkConsent, type ConsentCheck } from '../../services/consent/check';
 import { builder } from '../builder';
 import { svc } from '../context';
 
@@ -51,6 +52,32 @@ builder.queryField('consentSubject', (t) =>
     description: 'The consent record of a subject; null when none exists (consent granted by default).',
     args: { subject: t.arg({ type: SubjectInput, required: true }) },
     resolve: (_, args, ctx) => findSubject(svc(ctx), args.subject),
+  }),
+);
+
+const ConsentCheckRef = builder.objectRef<ConsentCheck>('ConsentCheck').implement({
+  description: 'Whether one data subject may be processed; nothing else about it.',
+  fields: (t) => ({
+    allowed: t.exposeBoolean('allowed', { description: 'False when the subject is suppressed, withdrawn or erased.' }),
+    status: t.field({
+      type: ConsentStatusEnum,
+      nullable: true,
+      description: 'The recorded status; null when Pact holds no record (consent granted by default).',
+      resolve: (c) => c.status,
+    }),
+  }),
+});
+
+builder.queryField('consentCheck', (t) =>
+  t.field({
+    type: ConsentCheckRef,
+    scope: 'check:consent',
+    cost: 0.01,
+    rateLimitPerMin: 600,
+    description:
+      "May this subject be processed? For an author's MCP server gating its tools on Pact's consent records (`PactConsentStore` of @pact/mcp-server). The subject is an e-mail address (looked up by its blind index, never stored or logged), a domain, or a consent subject id. An erased e-mail address reads as unknown (Pact keeps no fingerprint of it); its subject id reads as erased.",
+    args: { subject: t.arg.string({ required: true }) },
+    resolve: (_, args, ctx) => checkConsent(svc(ctx), args.subject),
   }),
 );
 

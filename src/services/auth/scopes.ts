@@ -6,6 +6,8 @@ export const SCOPES = [
   'read:workflows',
   'write:crm',
   'write:consent',
+  /** Only `consentCheck`: may one data subject be processed (an author's MCP server asking, PactConsentStore). */
+  'check:consent',
   'admin:keys',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -25,7 +27,7 @@ export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
 export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
   owner: SCOPES,
   admin: SCOPES,
-  manager: [...READ_SCOPES, 'write:crm', 'write:consent'],
+  manager: [...READ_SCOPES, 'write:crm', 'write:consent', 'check:consent'],
   member: [...READ_SCOPES, 'write:crm'],
 };
 

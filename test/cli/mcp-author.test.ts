@@ -195,7 +195,7 @@ describe('the author path: pact init mcp-server → npm install → npm test →
     const orders = await call('lookup_orders', { email: 'ada@example.com' });
     expect(orders.structuredContent).toMatchObject({ email: 'ada@example.com', returned: 2, cost_cents: 0.1 });
     const blocked = await call('lookup_orders', { email: 'withdrawn@example.com' });
-    expect(blocked.structuredContent).toMatchObject({ blocked: true, reason: 'consent_withdrawn' });
+    expect(blocked.structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0 });
     expect(blocked.structuredContent).not.toHaveProperty('orders');
   }, 40_000);
 

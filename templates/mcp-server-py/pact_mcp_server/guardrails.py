@@ -111,8 +111,8 @@ def governed(
     """Wraps a tool function with the guardrails; the wrapper keeps its signature (for the input schema).
 
     Order, as in @pact/mcp-server: the rate limit counts every call; then the consent gate (a
-    blocking status answers `{"blocked": True, "reason": "consent_<status>"}` as data and the
-    function does not run); then the function, whose dict result gets `cost_cents`.
+    blocking status answers `{"blocked": True, "reason": "consent_<status>", "cost_cents": 0}` as
+    data and the function does not run); then the function, whose dict result gets `cost_cents`.
     """
     if cost_cents < 0:
         raise ValueError("cost_cents must not be negative")
@@ -138,7 +138,8 @@ def governed(
                 if inspect.isawaitable(status):
                     status = await status
                 if status in BLOCKING_STATUSES:
-                    return {"blocked": True, "reason": f"consent_{status}", "cost_cents": cost_cents}
+                    # Data, not an error, and not charged: as Pact's own server answers a blocked subject.
+                    return {"blocked": True, "reason": f"consent_{status}", "cost_cents": 0}
         result = fn(*args, **kwargs)
         if inspect.isawaitable(result):
             result = await result

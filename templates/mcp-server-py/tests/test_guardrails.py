@@ -30,7 +30,7 @@ def test_blocking_status_answers_data_and_skips_the_function(status):
 
     store = InMemoryConsentStore({"Bob@Example.com": status})
     tool = governed(fn, name="t", cost_cents=0.1, consent_store=store, consent_subject="email")
-    assert run(tool(email="bob@example.com")) == {"blocked": True, "reason": f"consent_{status}", "cost_cents": 0.1}
+    assert run(tool(email="bob@example.com")) == {"blocked": True, "reason": f"consent_{status}", "cost_cents": 0}
     assert calls == []
 
 

@@ -22,7 +22,7 @@ describe('{{name}}', () => {
 
   it('answers a subject who withdrew consent with a block, as data', async () => {
     const result = await client.callTool('lookup_orders', { email: 'withdrawn@example.com' });
-    expect(result.structuredContent).toMatchObject({ blocked: true, reason: 'consent_withdrawn' });
+    expect(result.structuredContent).toEqual({ blocked: true, reason: 'consent_withdrawn', cost_cents: 0 });
   });
 
   it('tells the model when the arguments are wrong', async () => {

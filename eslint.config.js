@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'packages/*/dist/', 'packages/*/node_modules/', '.pact/', 'migrations/', 'schema/', 'coverage/', '.dependency-cruiser.cjs', 'src/generated/'] },
+  { ignores: ['node_modules/', 'templates/', 'packages/*/dist/', 'packages/*/node_modules/', '.pact/', 'migrations/', 'schema/', 'coverage/', '.dependency-cruiser.cjs', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

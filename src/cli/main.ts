@@ -5,17 +5,22 @@ import keysList from './commands/keys/list';
 import keysRevoke from './commands/keys/revoke';
 import login from './commands/login';
 import logout from './commands/logout';
+import mcpDev from './commands/mcp/dev';
+import mcpValidate from './commands/mcp/validate';
+import initMcpServer from './commands/init/mcp-server';
 import whoami from './commands/whoami';
 import type { PactCommand } from './lib/command';
 import { CliError, ExitCode } from './lib/errors';
 import { processIo, type Io } from './lib/output';
 
 /** Every command. Adding one is a file in `commands/` (see `lib/command.ts`) and a line here. */
-const COMMANDS: readonly PactCommand[] = [login, logout, whoami, keysCreate, keysList, keysRevoke];
+const COMMANDS: readonly PactCommand[] = [login, logout, whoami, keysCreate, keysList, keysRevoke, initMcpServer, mcpDev, mcpValidate];
 
 /** What `pact <topic> --help` says about a topic of two-word commands. */
 const TOPICS: Readonly<Record<string, string>> = {
   keys: 'Create, list and revoke API keys',
+  init: 'Scaffold a project: `pact init mcp-server NAME [--lang ts|py]`',
+  mcp: 'Your own MCP server: `pact mcp dev` (hot reload), `pact mcp validate` (pact.toml)',
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -28,13 +33,13 @@ Environment:
   PACT_CONFIG_DIR    where credentials.json lives (default $XDG_CONFIG_HOME/pact or ~/.config/pact)
 
 Exit codes:
-  0 ok, 1 the server refused or failed, 2 usage error,
+  0 ok, 1 the server refused or failed (or pact.toml is not valid), 2 usage error,
   3 not logged in or credentials refused, 4 cannot reach PACT_URL`;
 
 /** The commander program; output goes through `io` so tests and the bin share it. */
 export function buildProgram(io: Io): Command {
   const program = new Command('pact')
-    .description('Pact from the command line: sign in, inspect your identity, manage API keys.')
+    .description('Pact from the command line: sign in, inspect your identity, manage API keys, build your own MCP server.')
     .version(VERSION, '-v, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })

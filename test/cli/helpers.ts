@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/pact.mjs', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/pact.mjs', import.meta.url));
 
 export interface PactRun {
   code: number | null;
@@ -17,6 +17,8 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Written to stdin (which is a pipe, never a terminal). */
   input?: string;
+  /** The working directory (default: the test runner's). */
+  cwd?: string;
 }
 
 /** Runs the real `pact` bin as a child process. */
@@ -24,7 +26,7 @@ export function runPact(args: readonly string[], options: RunOptions = {}): Prom
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: tmpdir() };
   for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -1,0 +1,3 @@
+export function ping() {
+  return { ok: true, message: 'pong' };
+}

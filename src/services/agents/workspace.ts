@@ -3,13 +3,18 @@ import { record, type ServiceContext } from '../context';
 import { OPEN_STAGES } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
+import { lapse } from './account-research';
+import { callerPerson } from './caller';
 import { accountLine, accountRecord, dealLine, dealRecord } from './facts';
-import { money, percent, plural, prose, stageName } from './format';
+import { daysBetween, addDays, money, percent, plural, prose, stageName } from './format';
+import { cite } from './grounding';
 import type { AgentService } from './index';
+import { nameCandidates, readQuestion, type QuestionIntent } from './question';
+import { dealRisks, quietSince, staleAccounts, STALE_DAYS } from './risk';
 import { agentById } from './roster';
 import { callerHas } from './scopes';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
-import { findAccounts, findDeals, readQuestion, tenantIndustries, type QuestionIntent } from './search';
+import { findAccounts, findActivities, findDeals, groupTotals, lastActivity, namedAccounts, tenantIndustries, tenantMembers, type DealFilter, type DealTotals, type NamedAccount } from './search';
 import type { ContextRecord, GroundedPrompt } from './types';
 
 /** ask_workspace's answer: grounded, cited, and saying what consent hid. */
@@ -28,88 +33,352 @@ export interface WorkspaceAnswer extends AgentAnswer {
 const CITED = 5;
 const CONTEXT = 15;
 
-/** "3 deals in negotiation in Software matching “north”": what was searched for, in words. */
-function dealsPhrase(n: number, intent: QuestionIntent): string {
-  const stages = new Set(intent.stages);
-  const open = stages.size === 4 && !intent.stages.some((s) => s.startsWith('closed'));
-  const adjective = open ? 'open ' : stages.size === 1 && stages.has('closed_won') ? 'won ' : stages.size === 1 && stages.has('closed_lost') ? 'lost ' : stages.size === 2 && stages.has('closed_won') && stages.has('closed_lost') ? 'closed ' : '';
-  const inStages = adjective || stages.size === 0 ? '' : ` in ${prose(intent.stages.map(stageName))}`;
-  return `${plural(n, `${adjective}deal`)}${inStages}${filtersPhrase(intent)}`;
+/** What one part of the answer found: sentences for the offline answer, records and facts for a model. */
+interface Part {
+  sentences: string[];
+  records: ContextRecord[];
+  facts: string[];
+  matched: number;
+  hidden: number;
+  /** What was searched, in words, for the "nothing matched" answer. */
+  searched: string;
 }
 
-function filtersPhrase(intent: QuestionIntent): string {
-  const parts: string[] = [];
+const empty = (searched: string): Part => ({ sentences: [], records: [], facts: [], matched: 0, hidden: 0, searched });
+
+/** "open deals in negotiation in Software matching “north” closing this month (…) owned by you over 100,000.00". */
+function dealsPhrase(intent: QuestionIntent, owners: string | null, accounts: readonly NamedAccount[]): string {
+  const stages = new Set(intent.stages);
+  const allOpen = OPEN_STAGES.every((s) => stages.has(s)) && stages.size === OPEN_STAGES.length;
+  const kind = allOpen
+    ? 'open deals'
+    : stages.size === 1 && stages.has('closed_won')
+      ? 'won deals'
+      : stages.size === 1 && stages.has('closed_lost')
+        ? 'lost deals'
+        : stages.size === 2 && stages.has('closed_won') && stages.has('closed_lost')
+          ? 'closed deals'
+          : stages.size > 0
+            ? `deals in ${prose(intent.stages.map(stageName))}`
+            : 'deals';
+  const parts = [kind];
+  if (accounts.length > 0) parts.push(`of ${prose(accounts.map((a) => a.name))}`);
   if (intent.industries.length > 0) parts.push(`in ${prose(intent.industries)}`);
   if (intent.terms.length > 0) parts.push(`matching “${intent.terms.join(' ')}”`);
-  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
+  if (intent.window) parts.push(`${allOpen || stages.size === 0 ? 'closing' : 'with a close date'} ${intent.window.label}`);
+  if (owners) parts.push(`owned by ${owners}`);
+  if (intent.minCents !== null) parts.push(`of at least ${money(intent.minCents)}`);
+  if (intent.maxCents !== null) parts.push(`of at most ${money(intent.maxCents)}`);
+  return parts.join(' ');
 }
 
+/** Totals by outcome, never added together: "4 open worth 1,200.00; 2 won worth 300.00". */
+function totalsPhrase(t: DealTotals): string {
+  const parts = [
+    t.open.n > 0 ? `${t.open.n} open worth ${money(t.open.cents)}` : null,
+    t.won.n > 0 ? `${t.won.n} won worth ${money(t.won.cents)}` : null,
+    t.lost.n > 0 ? `${t.lost.n} lost worth ${money(t.lost.cents)}` : null,
+  ].filter((x): x is string => x !== null);
+  return parts.join('; ');
+}
+
+interface Asked {
+  intent: QuestionIntent;
+  today: string;
+  ownerIds: string[] | null;
+  owners: string | null;
+  /** Said when "my" could not be resolved (an API key without a creator on file). */
+  ownerNote: string | null;
+  named: NamedAccount[];
+}
+
+const filterOf = (a: Asked): DealFilter => ({
+  stages: a.intent.stages,
+  industries: a.intent.industries,
+  terms: a.intent.terms,
+  window: a.intent.window,
+  ownerIds: a.ownerIds,
+  accountIds: a.named.map((n) => n.id),
+  minCents: a.intent.minCents,
+  maxCents: a.intent.maxCents,
+});
+
+/** Deals matching the question, largest first, with totals per outcome. */
+async function dealsPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const found = await findDeals(ctx, filterOf(a), CONTEXT);
+  const what = dealsPhrase(a.intent, a.owners, a.named);
+  const part = empty(what);
+  part.matched = found.matched;
+  part.hidden = found.hidden;
+  part.records.push(...found.items.map((d) => dealRecord(d, d.closeDate && d.closeDate < a.today && OPEN_STAGES.includes(d.stage) ? `slipped: close date passed ${daysBetween(d.closeDate, a.today)} days ago` : undefined)));
+  part.facts.push(`Consented ${what}: ${found.matched} (${totalsPhrase(found.totals) || 'none'}). Open, won and lost values are never added together.`);
+  if (found.matched > 0) {
+    const shown = found.items.slice(0, CITED);
+    const head = `${found.matched} ${found.matched === 1 ? what.replace(/\bdeals\b/, 'deal') : what}`;
+    const slipped = shown.filter((d) => d.closeDate && d.closeDate < a.today && OPEN_STAGES.includes(d.stage));
+    part.sentences.push(
+      `${head}: ${totalsPhrase(found.totals)}${found.matched > shown.length ? `; the ${shown.length} largest` : ''}: ${shown.map(dealLine).join('; ')}.`,
+      ...(slipped.length > 0 ? [`Of these, ${prose(slipped.map((d) => `${d.name} is ${lapse(daysBetween(d.closeDate as string, a.today))} past its close date`))}.`] : []),
+    );
+  }
+  return part;
+}
+
+async function accountsPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const found = await findAccounts(ctx, { industries: a.intent.industries, terms: a.intent.terms, largest: a.intent.largest }, CONTEXT);
+  const what = `accounts${a.intent.industries.length > 0 ? ` in ${prose(a.intent.industries)}` : ''}${a.intent.terms.length > 0 ? ` matching “${a.intent.terms.join(' ')}”` : ''}`;
+  const part = empty(what);
+  part.matched = found.matched;
+  part.hidden = found.hidden;
+  part.records.push(...found.items.map(accountRecord));
+  part.facts.push(`Consented ${what}: ${found.matched}.`);
+  if (found.matched > 0) {
+    const shown = found.items.slice(0, CITED);
+    part.sentences.push(`${plural(found.matched, 'account')}${what.slice('accounts'.length)}${found.matched > shown.length ? `; the ${a.intent.largest ? 'largest' : 'first'} ${shown.length}` : ''}: ${shown.map(accountLine).join('; ')}.`);
+  }
+  return part;
+}
+
+/** "Which deals are at risk / overdue": open deals with a risk signal in scope, ranked by value at risk, each reason with its fact. */
+async function riskPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const only = a.intent.overdue ? 'overdue' : a.intent.stale && !a.intent.risk ? 'stale' : undefined;
+  const owners = a.ownerIds;
+  const what = `${dealsPhrase(a.intent, a.owners, a.named)} ${only === 'overdue' ? 'past their close date' : only === 'stale' ? `with no activity in ${STALE_DAYS} days` : 'at risk (close date passed, no activity in 30 days, or closing within 14 days at low probability)'}`;
+  const part = empty(what);
+  if (owners && owners.length === 0) return part;
+  const found = await dealRisks(
+    ctx,
+    a.today,
+    {
+      ...(owners && owners.length === 1 ? { ownerId: owners[0] } : {}),
+      ...(a.named.length === 1 ? { accountId: a.named[0]?.id } : {}),
+      stages: a.intent.stages,
+      ...(a.intent.window ? { closeFrom: a.intent.window.from, closeTo: a.intent.window.to } : {}),
+      minCents: a.intent.minCents,
+      maxCents: a.intent.maxCents,
+      industries: a.intent.industries,
+      ...(only ? { only } : {}),
+    },
+    CITED,
+  );
+  part.matched = found.total;
+  part.records.push(...found.risks.map((r) => dealRecord(r.deal, `at risk: ${r.reasons.join('; ')}`)));
+  part.facts.push(`As of ${a.today}: ${found.total} ${what}, worth ${money(found.valueCents)} in total (ranked by value at risk).`);
+  if (found.total > 0) {
+    part.sentences.push(
+      `${plural(found.total, what.replace(/^open deals/, 'open deal'), what)}, worth ${money(found.valueCents)} as of ${a.today}; ranked by value at risk: ${found.risks
+        .map((r) => `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (${stageName(r.deal.stage)}, ${money(r.deal.amountCents)}, closes ${r.deal.closeDate ?? 'undated'}): ${r.reasons.join('; ')}`)
+        .join('. ')}.${found.total > found.risks.length ? ` ${plural(found.total - found.risks.length, 'smaller one')} not listed.` : ''}`,
+    );
+  }
+  return part;
+}
+
+/** "Which accounts have gone quiet?": accounts with open deals and no activity in 30 days. */
+async function quietPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const owners = a.ownerIds;
+  const what = `accounts with open deals${a.owners ? ` owned by ${a.owners}` : ''} and no activity in the last ${STALE_DAYS} days`;
+  const part = empty(what);
+  if (owners && owners.length === 0) return part;
+  const found = await staleAccounts(ctx, a.today, { ...(owners && owners.length === 1 ? { ownerId: owners[0] } : {}) }, CITED);
+  part.matched = found.total;
+  part.records.push(...found.accounts.map((x) => ({ kind: 'account' as const, id: x.id, label: x.name, facts: `${plural(x.openDeals, 'open deal')} worth ${money(x.openValueCents)}, ${quietSince(x.lastActivity, a.today)}` })));
+  part.facts.push(`As of ${a.today}: ${found.total} ${what}.`);
+  if (found.total > 0) {
+    part.sentences.push(
+      `${plural(found.total, 'account has', 'accounts have')} gone quiet (open deals, no activity in ${STALE_DAYS} days) as of ${a.today}; the largest: ${found.accounts
+        .map((x) => `${x.name} ${cite({ kind: 'account', id: x.id })} (${plural(x.openDeals, 'open deal')}, ${money(x.openValueCents)}, ${quietSince(x.lastActivity, a.today)})`)
+        .join('; ')}.`,
+    );
+  }
+  return part;
+}
+
+/** "What happened with Orbit Labs?" / "recent activity": logged activity (kind, day, record), newest first. */
+async function activityPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const window = a.intent.window && a.intent.window.from <= a.today ? { from: a.intent.window.from, to: a.intent.window.to < a.today ? a.intent.window.to : a.today } : { from: addDays(a.today, -(a.named.length > 0 ? 89 : 13)), to: a.today };
+  const what = `activity${a.named.length > 0 ? ` on ${prose(a.named.map((n) => n.name))}` : ''}${a.owners ? ` on deals owned by ${a.owners}` : ''} from ${window.from} to ${window.to}`;
+  const part = empty(what);
+  if (a.ownerIds && a.ownerIds.length === 0) return part;
+  const found = await findActivities(ctx, { accountIds: a.named.map((n) => n.id), ownerIds: a.ownerIds, ...window }, 8);
+  part.matched = found.matched;
+  const seen = new Map<string, ContextRecord>();
+  for (const x of found.items) {
+    const ref = x.dealId ? { kind: 'deal' as const, id: x.dealId, label: x.dealName ?? '' } : { kind: 'account' as const, id: x.accountId, label: x.accountName };
+    const prior = seen.get(ref.id);
+    seen.set(ref.id, { ...ref, facts: `${prior ? `${prior.facts}; ` : `account ${x.accountName}; `}${x.kind} on ${x.day}` });
+  }
+  part.records.push(...seen.values());
+  part.facts.push(`${found.matched} activities logged: ${what}.`);
+  if (found.matched > 0) {
+    part.sentences.push(
+      `${plural(found.matched, 'activity', 'activities')} logged ${what.slice('activity '.length)}; the latest: ${found.items
+        .slice(0, 5)
+        .map((x) => `${x.kind} on ${x.day} on ${x.dealId ? `${x.dealName} ${cite({ kind: 'deal', id: x.dealId })}` : `${x.accountName} ${cite({ kind: 'account', id: x.accountId })}`}`)
+        .join('; ')}.`,
+    );
+  }
+  return part;
+}
+
+/** "Tell me about Orbit Labs": the account, its open deals (slipped ones called out), won and lost apart, its last activity. */
+async function accountDigest(ctx: ServiceContext, a: Asked, account: NamedAccount, canDeals: boolean): Promise<Part> {
+  const part = empty(account.name);
+  const details = await findAccounts(ctx, { industries: [], terms: [], accountIds: [account.id], largest: false }, 1);
+  const row = details.items[0];
+  if (!row) return part;
+  part.matched += 1;
+  part.records.push(accountRecord(row));
+  part.sentences.push(`${accountLine(row)}, owned by ${row.ownerName ?? 'nobody'}.`);
+  const touched = await lastActivity(ctx, account.id, a.today);
+  if (canDeals) {
+    const found = await findDeals(ctx, { ...filterOf({ ...a, named: [account] }), stages: [], terms: [], window: null, minCents: null, maxCents: null, industries: [] }, CONTEXT);
+    part.hidden += found.hidden;
+    part.matched += found.matched;
+    const open = found.items.filter((d) => OPEN_STAGES.includes(d.stage));
+    const won = found.items.filter((d) => d.stage === 'closed_won');
+    const lost = found.items.filter((d) => d.stage === 'closed_lost');
+    part.records.push(...found.items.map((d) => dealRecord(d)));
+    part.sentences.push(
+      found.totals.open.n > 0 ? `Open: ${plural(found.totals.open.n, 'deal')} worth ${money(found.totals.open.cents)}: ${open.slice(0, CITED).map(dealLine).join('; ')}.` : 'No open deals.',
+    );
+    const slipped = open.filter((d) => d.closeDate && d.closeDate < a.today);
+    if (slipped.length > 0) {
+      part.sentences.push(
+        `Slipped: ${prose(slipped.map((d) => `${found.totals.open.n === 1 ? 'its only open deal, ' : ''}${d.name} is ${lapse(daysBetween(d.closeDate as string, a.today))} past its close date (${d.closeDate})`))}.`,
+      );
+    }
+    if (found.totals.won.n + found.totals.lost.n > 0) {
+      part.sentences.push(
+        `Closed, counted apart: ${found.totals.won.n} won (${money(found.totals.won.cents)})${won.length > 0 ? `: ${won.slice(0, 3).map((d) => `${d.name} ${cite({ kind: 'deal', id: d.id })} on ${d.closeDate ?? 'an unknown date'}`).join('; ')}` : ''}; ${found.totals.lost.n} lost (${money(found.totals.lost.cents)})${lost.length > 0 ? `: ${lost.slice(0, 2).map((d) => `${d.name} ${cite({ kind: 'deal', id: d.id })}`).join('; ')}` : ''}.`,
+      );
+    }
+    part.facts.push(`${account.name}: ${totalsPhrase(found.totals) || 'no deals'}; ${slipped.length} open deals past their close date.`);
+  }
+  const quiet = touched.last === null || daysBetween(touched.last, a.today) > STALE_DAYS;
+  part.sentences.push(touched.last ? `Last activity on ${touched.last} (${plural(daysBetween(touched.last, a.today), 'day')} ago, ${plural(touched.n, 'activity', 'activities')} in all)${quiet ? ': the account has gone quiet' : ''}.` : 'No activity logged.');
+  part.facts.push(`${account.name}: ${touched.n} activities, ${quietSince(touched.last, a.today)}.`);
+  return part;
+}
+
+/** "Pipeline by owner": totals per owner, stage or industry, outcomes apart. */
+async function groupPart(ctx: ServiceContext, a: Asked): Promise<Part> {
+  const groupBy = a.intent.groupBy ?? 'owner';
+  const stages = a.intent.stages.length > 0 ? a.intent.stages : [...OPEN_STAGES];
+  const intent = { ...a.intent, stages };
+  const what = `${dealsPhrase(intent, a.owners, a.named)} by ${groupBy}`;
+  const part = empty(what);
+  const groups = await groupTotals(ctx, groupBy, { ...filterOf(a), stages });
+  const showOpen = stages.some((s) => OPEN_STAGES.includes(s));
+  const showWon = stages.includes('closed_won');
+  const showLost = stages.includes('closed_lost');
+  const line = (g: (typeof groups)[number]) =>
+    `${groupBy === 'stage' ? stageName(g.label) : g.label}: ${[
+      showOpen ? `${g.open.n} open (${money(g.open.cents)})` : null,
+      showWon ? `${g.won.n} won (${money(g.won.cents)})` : null,
+      showLost ? `${g.lost.n} lost (${money(g.lost.cents)})` : null,
+    ]
+      .filter(Boolean)
+      .join(', ')}`;
+  part.matched = groups.reduce((s, g) => s + g.open.n + g.won.n + g.lost.n, 0);
+  part.facts.push(`${what}: ${groups.map(line).join('; ') || 'none'}.`);
+  if (groups.length > 0) part.sentences.push(`${capitalise(what)}: ${groups.map(line).join('; ')}.`);
+  return part;
+}
+
+const capitalise = (s: string) => s.replace(/^./, (c) => c.toUpperCase());
+
 /**
- * Builds workspace-qa's grounded prompt without a model: the question's intent (stages, industries,
- * full-text terms over account name/domain/industry and deal name), the consented accounts and deals
- * matching it, the pipeline overview when it names nothing, and how many matches consent hid. Only
- * the kinds the caller's scopes cover are read (deals and the pipeline need read:deals, accounts
- * read:accounts); the answer says what was not searched.
+ * Builds workspace-qa's grounded prompt without a model. The question is read for stages,
+ * industries, time windows, owners ("my deals": the caller's, an API key's creator's), amounts,
+ * risk, activity, grouping and account names (matched on an index), then answered from consented
+ * records in one of a few shapes: pipeline overview, totals by group, deals at risk, quiet accounts,
+ * activity, an account digest, or matching deals and accounts. Open, won and lost values are never
+ * added together. "Nothing matched" says what was searched; consent is named only when it hid
+ * matching records (with their count). Only the kinds the caller's scopes cover are read.
  */
-export async function workspacePrompt(ctx: ServiceContext, question: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
+export async function workspacePrompt(ctx: ServiceContext, question: string, today: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
   const agent = agentById('workspace-qa');
   // The agent reads no PII: e-mail addresses and phone numbers in the question are neither searched, echoed nor stored.
   const asked = questionFor(agent, question) as string;
-  const intent = readQuestion(asked.replace(/\[(?:e-mail|phone) removed\]/g, ' '), await tenantIndustries(ctx));
-  const records: ContextRecord[] = [];
-  const facts: string[] = [];
-  const sentences: string[] = [];
-  let matched = 0;
-  let hidden = 0;
+  const clean = asked.replace(/\[(?:e-mail|phone) removed\]/g, ' ');
   const canDeals = callerHas(ctx, 'read:deals');
   const canAccounts = callerHas(ctx, 'read:accounts');
   const notSearched = [...(canDeals ? [] : ['deals (read:deals)']), ...(canAccounts ? [] : ['accounts (read:accounts)'])];
+  const [industries, members, names] = [await tenantIndustries(ctx), await tenantMembers(ctx), await namedAccounts(ctx, nameCandidates(clean))];
+  const hiddenNames = names.hidden;
+  const intent = readQuestion(clean, { industries, members, today }, [...names.accounts.map((n) => n.name.toLowerCase())]);
+  // An account consent hides was named: its name is not searched for as words either.
+  if (hiddenNames > 0) intent.terms = [];
+  const a: Asked = { intent, today, ownerIds: null, owners: null, ownerNote: null, named: names.accounts };
+  if (intent.mine) {
+    const me = await callerPerson(ctx);
+    if (me.userId) {
+      a.ownerIds = [me.userId];
+      a.owners = me.name ? `you (${me.name})` : 'you';
+    } else {
+      a.ownerNote = 'This API key has no creator on file, so "my" could not be resolved: the whole workspace was searched.';
+    }
+  }
+  if (intent.owners.length > 0) {
+    a.ownerIds = [...(a.ownerIds ?? []), ...intent.owners.map((o) => o.userId)];
+    a.owners = prose([...(a.owners ? [a.owners] : []), ...intent.owners.map((o) => o.displayName)]);
+  }
 
-  if (intent.overview && canDeals) {
+  const parts: Part[] = [];
+  const facts: string[] = [`Today is ${today}.`];
+  if (intent.overview && canDeals && names.accounts.length === 0 && hiddenNames === 0) {
     const health = await pipelineHealth(unmetered(ctx), {});
-    const top = await findDeals(ctx, { ...intent, stages: [...OPEN_STAGES] }, CONTEXT);
-    hidden = health.consentFiltered;
-    matched = health.openDeals;
-    records.push(...top.items.map((d) => dealRecord(d)));
-    facts.push(
+    const top = await findDeals(ctx, { ...filterOf(a), stages: [...OPEN_STAGES] }, CONTEXT);
+    const part = empty('the pipeline');
+    part.hidden = health.consentFiltered;
+    part.matched = health.openDeals;
+    part.records.push(...top.items.map((d) => dealRecord(d)));
+    part.facts.push(
       `Open pipeline ${money(health.openValueCents)} across ${health.openDeals} open deals; weighted ${money(health.weightedValueCents)}.`,
-      `Won ${health.wonDeals}, lost ${health.lostDeals}: win rate ${percent(health.winRate)}.`,
+      `Separately, closed deals: ${health.wonDeals} won, ${health.lostDeals} lost: win rate ${percent(health.winRate)}.`,
     );
-    sentences.push(
+    part.sentences.push(
       `The open pipeline is ${money(health.openValueCents)} across ${plural(health.openDeals, 'open deal')} (weighted ${money(health.weightedValueCents)}); win rate ${percent(health.winRate)} (${health.wonDeals} won, ${health.lostDeals} lost).`,
     );
-    if (top.items.length > 0) sentences.push(`Largest open deals: ${top.items.slice(0, CITED).map(dealLine).join('; ')}.`);
+    if (top.items.length > 0) part.sentences.push(`Largest open deals: ${top.items.slice(0, CITED).map(dealLine).join('; ')}.`);
+    parts.push(part);
+  } else if (intent.groupBy && canDeals) {
+    parts.push(await groupPart(ctx, a));
+  } else if ((intent.risk || intent.overdue || (intent.stale && intent.about === 'deals')) && canDeals) {
+    parts.push(await riskPart(ctx, a));
+  } else if (intent.stale && canAccounts) {
+    parts.push(await quietPart(ctx, a));
+  } else if (intent.activity && canAccounts) {
+    for (const account of names.accounts.slice(0, 1)) parts.push(await accountDigest(ctx, { ...a, named: [account] }, account, canDeals));
+    parts.push(await activityPart(ctx, a));
+  } else if (names.accounts.length > 0 && canAccounts && intent.stages.length === 0 && !intent.window && intent.terms.length === 0 && intent.minCents === null && intent.maxCents === null && intent.about !== 'deals') {
+    for (const account of names.accounts.slice(0, 2)) parts.push(await accountDigest(ctx, a, account, canDeals));
   } else {
-    const wantDeals = intent.about !== 'accounts' && canDeals;
-    const wantAccounts = (intent.about !== 'deals' || !canDeals) && canAccounts;
-    if (wantDeals) {
-      const found = await findDeals(ctx, intent, CONTEXT);
-      matched += found.matched;
-      hidden += found.hidden;
-      records.push(...found.items.map((d) => dealRecord(d)));
-      facts.push(`Consented: ${dealsPhrase(found.matched, intent)}, worth ${money(found.totalCents)} in total.`);
-      if (found.matched > 0) {
-        const shown = found.items.slice(0, CITED);
-        sentences.push(
-          `${dealsPhrase(found.matched, intent)}, worth ${money(found.totalCents)} in total${found.matched > shown.length ? `; the ${shown.length} largest` : ''}: ${shown.map(dealLine).join('; ')}.`,
-        );
-      }
-    }
-    if (wantAccounts) {
-      const found = await findAccounts(ctx, intent, CONTEXT);
-      matched += found.matched;
-      hidden += found.hidden;
-      records.push(...found.items.map(accountRecord));
-      facts.push(`Consented: ${plural(found.matched, 'account')}${filtersPhrase(intent)}.`);
-      if (found.matched > 0) {
-        const shown = found.items.slice(0, CITED);
-        sentences.push(
-          `${plural(found.matched, 'account')}${filtersPhrase(intent)}${found.matched > shown.length ? `; the ${intent.largest ? 'largest' : 'first'} ${shown.length}` : ''}: ${shown.map(accountLine).join('; ')}.`,
-        );
-      }
-    }
+    const wantDeals = (intent.about !== 'accounts' || names.accounts.length > 0) && canDeals;
+    const wantAccounts = intent.about !== 'deals' && names.accounts.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
+    if (wantDeals) parts.push(await dealsPart(ctx, a));
+    if (wantAccounts && hiddenNames === 0) parts.push(await accountsPart(ctx, a));
+    if (parts.length === 0 && hiddenNames > 0) parts.push(empty('the account named in the question'));
+  }
+
+  const hidden = parts.reduce((s, p) => s + p.hidden, 0) + hiddenNames;
+  const matched = parts.reduce((s, p) => s + p.matched, 0);
+  const sentences = parts.flatMap((p) => p.sentences);
+  const records = dedupe(parts.flatMap((p) => p.records));
+  facts.push(...parts.flatMap((p) => p.facts));
+  if (sentences.length === 0) {
+    const searched = parts.map((p) => p.searched).filter(Boolean);
     // The question itself is not echoed: the answer is stored with the run, and free text may name people.
-    if (sentences.length === 0) sentences.push(`No consented ${canDeals && canAccounts ? 'accounts or deals' : canDeals ? 'deals' : 'accounts'} match the question.`);
+    sentences.push(
+      searched.length > 0
+        ? `Nothing matched: searched ${prose(searched)}${canDeals || canAccounts ? '' : ''}.`
+        : `Nothing matched: searched ${canDeals && canAccounts ? 'accounts and deals' : canDeals ? 'deals' : 'accounts'}.`,
+    );
+  }
+  if (a.ownerNote) {
+    sentences.push(a.ownerNote);
+    facts.push(a.ownerNote);
   }
   if (notSearched.length > 0) {
     const missing = `Not searched: ${prose(notSearched)}: the caller's credentials lack ${notSearched.length === 1 ? 'that scope' : 'those scopes'}.`;
@@ -126,6 +395,12 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
   };
 }
 
+const dedupe = (records: ContextRecord[]): ContextRecord[] => {
+  const byId = new Map<string, ContextRecord>();
+  for (const r of records) if (!byId.has(r.id)) byId.set(r.id, r);
+  return [...byId.values()];
+};
+
 export function checkQuestion(question: string | null | undefined, required: boolean): string | null {
   const text = question?.trim() ?? '';
   if (!text) {
@@ -136,11 +411,14 @@ export function checkQuestion(question: string | null | undefined, required: boo
   return text;
 }
 
-/** ask_workspace: a question across the workspace, answered from consented records only, citing them. */
+/**
+ * ask_workspace: a question across the workspace, answered from consented records only, citing them.
+ * An answer that found nothing is charged like any read (the operation's cost; no model spend offline).
+ */
 export async function askWorkspace(ctx: ServiceContext, agents: AgentService, question: string): Promise<WorkspaceAnswer> {
   const text = checkQuestion(question, true) as string;
   const budget = await openAgentCall(ctx);
-  const built = await workspacePrompt(ctx, text);
+  const built = await workspacePrompt(ctx, text, agents.today());
   const agent = agentById('workspace-qa');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, question: text } }, built.prompt, budget);
   record(ctx, answer.citations.length, built.consentFiltered);

@@ -12,3 +12,5 @@ ALTER TABLE demo_data_anchors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE demo_data_anchors FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 CREATE POLICY tenant_isolation ON demo_data_anchors USING (tenant_id = pact_current_tenant()) WITH CHECK (tenant_id = pact_current_tenant());
+--> statement-breakpoint
+GRANT SELECT ON demo_data_anchors TO pact_app;

@@ -151,7 +151,21 @@ describe('read_briefing', () => {
     }
     expect(b.narrative).toMatch(/^Daily briefing for Member \(Demo\) on /);
     expect(new Set(b.citations.map((c) => c.id))).toEqual(new Set(inlineCitations(b.narrative).map((c) => c.id)));
-    for (const c of b.citations) expect(dealIds).toContain(c.id);
+    // Deals cited are the user's (recent activity, at risk, slipped); accounts cited are quiet accounts holding an open deal of theirs.
+    for (const c of b.citations) {
+      if (c.kind === 'deal') {
+        const [deal] = await pact.sql<{ owner_id: string }>(sql`select owner_id from deals where id = ${c.id}`);
+        expect(deal?.owner_id).toBe(user?.id);
+      } else {
+        expect(c.kind).toBe('account');
+        const [held] = await pact.sql<{ n: number }>(sql`select count(*)::int as n from deals where account_id = ${c.id} and owner_id = ${user?.id}
+          and stage in ('prospecting','qualification','proposal','negotiation')`);
+        expect(held?.n).toBeGreaterThan(0);
+      }
+    }
+    // Deals at risk are ranked by the value at risk: the largest first.
+    const amounts = await Promise.all(b.atRisk.map(async (r) => (await pact.sql<{ a: number }>(sql`select amount_cents::float8 as a from deals where id = ${r.deal.id}`))[0]?.a ?? 0));
+    expect(amounts).toEqual([...amounts].sort((x, y) => y - x));
     await assertCitationsResolve(pact, b.citations);
   });
 

@@ -68,7 +68,7 @@ export const userSessions = pgTable(
 /**
  * The day a seeded demo tenant's dates are placed relative to: set when the seed runs, moved forward
  * when a start shifts the tenant's dates by the days elapsed (services/seed/aging.ts). Only seeded
- * tenants have a row; the application role has no grant on it.
+ * tenants have a row; the application role may read its own tenant's.
  */
 export const demoDataAnchors = pgTable('demo_data_anchors', {
   tenantId: uuid('tenant_id')

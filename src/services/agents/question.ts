@@ -71,7 +71,11 @@ const STAGE_WORDS: Record<string, DealStage[]> = {
   win: ['closed_won'],
   wins: ['closed_won'],
   lost: ['closed_lost'],
+  lose: ['closed_lost'],
+  losing: ['closed_lost'],
+  loss: ['closed_lost'],
   losses: ['closed_lost'],
+  winning: ['closed_won'],
   closed: ['closed_won', 'closed_lost'],
   open: [...OPEN_STAGES],
   active: [...OPEN_STAGES],
@@ -213,7 +217,8 @@ export interface Vocabulary {
 /** Reads a question's intent; `accountNames` (lower case) are removed from the full-text terms. */
 export function readQuestion(question: string, vocabulary: Vocabulary, accountNames: readonly string[] = []): QuestionIntent {
   const named = namedMembers(question, vocabulary.members);
-  let text = ` ${named.rest.toLowerCase()} `;
+  // "closed won" / "closed-lost" name one outcome, not both.
+  let text = ` ${named.rest.toLowerCase().replace(/\bclosed[\s_-]+(won|lost)\b/g, '$1')} `;
   for (const name of accountNames) text = text.split(name).join(' ');
   const amounts = readAmounts(text);
   const dated = readWindow(amounts.rest, vocabulary.today);

@@ -327,7 +327,11 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
 
   const parts: Part[] = [];
   const facts: string[] = [`Today is ${today}.`];
-  if (intent.overview && canDeals && names.accounts.length === 0 && hiddenNames === 0) {
+  // The question names only accounts consent hides: nothing else is searched in their place.
+  const onlyHidden = hiddenNames > 0 && names.accounts.length === 0;
+  if (onlyHidden) {
+    parts.push(empty('the account named in the question'));
+  } else if (intent.overview && canDeals && names.accounts.length === 0 && hiddenNames === 0) {
     const health = await pipelineHealth(unmetered(ctx), {});
     const top = await findDeals(ctx, { ...filterOf(a), stages: [...OPEN_STAGES] }, CONTEXT);
     const part = empty('the pipeline');
@@ -359,7 +363,6 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
     const wantAccounts = intent.about !== 'deals' && names.accounts.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
     if (wantDeals) parts.push(await dealsPart(ctx, a));
     if (wantAccounts && hiddenNames === 0) parts.push(await accountsPart(ctx, a));
-    if (parts.length === 0 && hiddenNames > 0) parts.push(empty('the account named in the question'));
   }
 
   const hidden = parts.reduce((s, p) => s + p.hidden, 0) + hiddenNames;

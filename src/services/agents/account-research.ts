@@ -47,7 +47,7 @@ export async function accountPrompt(ctx: ServiceContext, accountId: string, ques
   const quiet = last === null || daysBetween(last, today) > STALE_DAYS;
   const onlyOpen = open.length === 1 ? 'its only open deal' : null;
   const sentences = [
-    `${account.name} ${cite({ kind: 'account', id: account.id })} is ${account.industry ? `a ${account.industry} company` : 'a company'}${account.domain ? ` (${account.domain})` : ''} with ${account.employeeCount ?? 'an unknown number of'} employees, owned by ${account.ownerName ?? 'nobody'}.`,
+    `${account.name} ${cite({ kind: 'account', id: account.id })} is ${account.industry ? `${/^[AEIOU]/i.test(account.industry) ? 'an' : 'a'} ${account.industry} company` : 'a company'}${account.domain ? ` (${account.domain})` : ''} with ${account.employeeCount ?? 'an unknown number of'} employees, owned by ${account.ownerName ?? 'nobody'}.`,
     open.length > 0
       ? `Open pipeline: ${plural(open.length, 'deal')} worth ${money(sum(open))}: ${open.slice(0, 3).map(dealLine).join('; ')}${open.length > 3 ? '; …' : ''}.`
       : 'No open deals.',

@@ -96,12 +96,12 @@ function placeDeal(when: ReturnType<typeof rng>, stage: DealStage, today: string
 }
 
 /**
- * When an activity happened: on an open deal, 2 in 3 in the last three weeks and the rest up to four
+ * When an activity happened: on an open deal, 3 in 4 in the last four weeks and the rest up to four
  * months ago; on a closed deal, in the two months before it closed. Never before the deal was opened.
  */
 function placeActivity(when: ReturnType<typeof rng>, deal: { stage: DealStage; closeDate: string; createdAt: Date }, today: string): Date {
   const open = deal.stage !== 'closed_won' && deal.stage !== 'closed_lost';
-  const day = open ? dayOf(today, -(when.next() < 2 / 3 ? when.int(0, 20) : when.int(21, 120))) : dayOf(deal.closeDate, -when.int(0, 60));
+  const day = open ? dayOf(today, -(when.next() < 3 / 4 ? when.int(0, 27) : when.int(28, 120))) : dayOf(deal.closeDate, -when.int(0, 60));
   const occurred = at(day, when.int(8, 17));
   return occurred < deal.createdAt ? deal.createdAt : occurred;
 }
@@ -181,8 +181,11 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed, today: str
   });
   await insertChunks(dealRows, 500, (chunk) => tx.insert(deals).values(chunk));
 
+  const openDeals = dealRows.filter((d) => d.stage !== 'closed_won' && d.stage !== 'closed_lost');
   const activityRows = Array.from({ length: spec.size.activities }, () => {
-    const deal = r.pick(dealRows);
+    const picked = r.pick(dealRows);
+    // Most activity is on open deals (3 in 5 picked on a closed deal move to an open one).
+    const deal = picked.stage !== 'closed_won' && picked.stage !== 'closed_lost' ? picked : openDeals.length > 0 && when.next() < 0.6 ? when.pick(openDeals) : picked;
     const kind = r.pick(['note', 'call', 'email', 'meeting', 'task'] as const);
     const subject = r.pick(ACTIVITY_SUBJECTS);
     r.int(0, 10); // the fixed calendar's month and day (kept so the values after them do not change)

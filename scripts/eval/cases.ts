@@ -11,7 +11,6 @@ import type { EvalCase, EvalCitation, EvalClient, Expectation } from './harness'
 const OPEN = sql.raw(`('prospecting', 'qualification', 'proposal', 'negotiation')`);
 const DAY = 86_400_000;
 const shift = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-const pad = (n: number) => String(n).padStart(2, '0');
 function month(today: string, offset: number): [string, string] {
   const d = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 + offset, 1));
   const end = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));

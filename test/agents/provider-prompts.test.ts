@@ -57,7 +57,7 @@ describe('the new prompts through an external model', () => {
     for (const r of sent) {
       const [deal] = await base.sql<{ open: boolean; close_date: string }>(sql`select stage in ${OPEN} as open, close_date::text from deals where id = ${r.id}`);
       expect(deal?.open).toBe(true);
-      expect(deal?.close_date >= '2026-10-01' && deal.close_date <= '2026-12-31').toBe(true);
+      expect(deal?.close_date ?? '').toMatch(/^2026-(10|11|12)-/);
     }
     expect(prompt).toMatch(/at risk: (its close date \d{4}-\d{2}-\d{2} passed \d+ days? ago|no activity|it closes in \d+ days?)/);
     // The model's answer is grounded: its one real citation kept, the invented one removed.

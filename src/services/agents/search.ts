@@ -18,12 +18,17 @@ export const accountDocument = sql`to_tsvector('english'::regconfig, ${accounts.
 /** The full-text document of a deal: its name (no PII). The deals_search_idx expression. */
 export const dealDocument = sql`to_tsvector('english'::regconfig, ${deals.name})`;
 
-/** The tenant's industries (distinct, non-PII), to recognise them in questions. */
-export async function tenantIndustries(ctx: ServiceContext): Promise<string[]> {
+/**
+ * The tenant's industries the question names (as stored): its words and word runs (and their
+ * singulars) looked up on accounts_tenant_industry_idx, so no question scans the accounts.
+ */
+export async function namedIndustries(ctx: ServiceContext, candidates: readonly string[]): Promise<string[]> {
+  if (candidates.length === 0) return [];
+  const words = [...new Set(candidates.flatMap((c) => [c, c.replace(/s$/, '')]))];
   const rows = await ctx.tx
     .selectDistinct({ industry: accounts.industry })
     .from(accounts)
-    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), sql`${accounts.industry} is not null`));
+    .where(and(eq(accounts.tenantId, ctx.principal.tenantId), inArray(sql`lower(${accounts.industry})`, words)));
   return rows.flatMap((r) => (r.industry ? [r.industry] : []));
 }
 

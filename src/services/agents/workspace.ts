@@ -11,7 +11,7 @@ import { nameCandidates, readQuestion } from './question';
 import { agentById } from './roster';
 import { callerHas } from './scopes';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
-import { findDeals, namedAccounts, tenantIndustries, tenantMembers } from './search';
+import { findDeals, namedAccounts, namedIndustries, tenantMembers } from './search';
 import { CITED, CONTEXT, accountDigest, accountsPart, activityPart, dealsPart, empty, filterOf, groupPart, quietPart, riskPart, type Asked, type Part } from './workspace-parts';
 import type { ContextRecord, GroundedPrompt } from './types';
 
@@ -44,7 +44,8 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
   const canDeals = callerHas(ctx, 'read:deals');
   const canAccounts = callerHas(ctx, 'read:accounts');
   const notSearched = [...(canDeals ? [] : ['deals (read:deals)']), ...(canAccounts ? [] : ['accounts (read:accounts)'])];
-  const [industries, members, names] = [await tenantIndustries(ctx), await tenantMembers(ctx), await namedAccounts(ctx, nameCandidates(clean))];
+  const candidates = nameCandidates(clean);
+  const [industries, members, names] = [await namedIndustries(ctx, candidates), await tenantMembers(ctx), await namedAccounts(ctx, candidates)];
   const hiddenNames = names.hidden;
   const intent = readQuestion(clean, { industries, members, today }, [...names.accounts.map((n) => n.name.toLowerCase())]);
   // An account consent hides was named: its name is not searched for as words either.

@@ -4,7 +4,8 @@
  * runs every agent task of scripts/eval/cases.ts as the demo admin through GraphQL, and prints
  * accuracy, citation precision and recall, and cost per answer. Offline provider by default; the
  * Anthropic or OpenAI model when PACT_MODEL_PROVIDER (or ANTHROPIC_API_KEY / OPENAI_API_KEY) is set.
- * EVAL_VERBOSE=1 prints every answer. Exits 1 when a case errors.
+ * EVAL_VERBOSE=1 prints every answer; EVAL_ASK='question|question' prints ad-hoc answers instead. Exits
+ * 1 when a case errors.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -72,6 +73,14 @@ async function main(): Promise<void> {
       userName: me?.name ?? '',
       today,
     };
+    if (process.env.EVAL_ASK) {
+      // Ad-hoc questions ("q1|q2"): print the answers, no scoring.
+      for (const q of process.env.EVAL_ASK.split('|')) {
+        const res = await client.gql('query($q: String!) { askWorkspace(question: $q) { answer } }', { q });
+        console.log(`\n? ${q}\n${(res.body.data as { askWorkspace?: { answer: string } } | undefined)?.askWorkspace?.answer ?? JSON.stringify(res.body.errors)}`);
+      }
+      return;
+    }
     const cases = await withHiddenAccount(client, CASES);
     console.log(`Evaluating ${cases.length} questions and agent tasks on the demo seed (today ${today}, provider ${model.provider}${model.model ? ` ${model.model}` : ''})…`);
     const report = await runEval(client, cases, (r) => {

@@ -210,6 +210,30 @@ export const CASES: EvalCase[] = [
     const all = await c.sql<{ id: string }>(sql`select id from accounts where tenant_id = ${c.tenantId} and industry = 'Healthcare' and not consent_hidden`);
     return { facts: [`${all.length} account`], citations: [], relevant: cites(all, 'account') };
   }),
+  ask('for-me-this-month', 'owner ("for me") + window', 'What closes this month for me?', async (c) => {
+    const [from, to] = month(c.today, 0);
+    return listed(await deals(c, sql`d.stage in ${OPEN} and d.owner_id = ${c.userId} and d.close_date between ${from}::date and ${to}::date`));
+  }),
+  ask('risk-this-week', 'risk now ("this week")', "What's at risk this week?", async (c) => listed(await deals(c, sql`d.stage in ${OPEN} and ${AT_RISK(c.today)}`))),
+  ask('who-owns-most', 'grouping in free phrasing', 'Who owns the most pipeline?', async (c) => {
+    const [top] = await c.sql<{ name: string; cents: number }>(sql`select u.display_name as name, sum(d.amount_cents)::float8 as cents from deals d join users u on u.id = d.owner_id
+      where d.tenant_id = ${c.tenantId} and not d.consent_hidden and d.stage in ${OPEN} group by u.display_name order by 2 desc limit 1`);
+    return { facts: [top?.name ?? '', money(top?.cents ?? 0)], citations: [] };
+  }),
+  ask('not-talked-in-a-while', 'stale accounts in free phrasing', "Which customers haven't we talked to in a while?", async (c) => {
+    const rows = await c.sql<{ id: string }>(sql`select a.id from accounts a where a.tenant_id = ${c.tenantId} and not a.consent_hidden
+        and exists (select 1 from deals d where d.account_id = a.id and d.stage in ${OPEN} and not d.consent_hidden)
+        and not exists (select 1 from activities x where x.account_id = a.id and x.occurred_at >= ${shift(c.today, -30)}::date and x.occurred_at < ${shift(c.today, 1)}::date)`);
+    return rows.length > 0 ? { facts: [String(rows.length)], citations: [], relevant: cites(rows, 'account') } : { facts: ['Nothing matched'], citations: [] };
+  }),
+  ask('top-n', 'size with a count', 'top 3 deals', async (c) => {
+    const found = await deals(c, sql`d.stage in ${OPEN}`, 3);
+    return { ...listed(found), facts: [found.top[0]?.name ?? '', found.top[2]?.name ?? ''] };
+  }),
+  ask('contacts-asked', 'people asked about: says where to look', 'Which contacts work at Blue Labs?', async (c) => {
+    const a = await accountByName(c, 'Blue Labs');
+    return { facts: ['Contacts are not searched here'], citations: [{ kind: 'account', id: a.id }], relevant: await accountDeals(c, a.id) };
+  }),
   ask('no-match', 'honest no match', 'Tell me about zebras', async () => ({ facts: ['Nothing matched', 'zebras'], citations: [], forbid: [/consent/i] })),
   ask('hidden-account', 'consent: a withdrawn account named', 'hidden', async () => ({ facts: [], citations: [] })),
 

@@ -53,6 +53,10 @@ export interface QuestionIntent {
   maxCents: number | null;
   /** "by owner", "per stage", "by industry": an aggregate per group. */
   groupBy: 'owner' | 'stage' | 'industry' | null;
+  /** "top 3": how many records to list (null: the default). */
+  top: number | null;
+  /** The question asks about contacts (people), which workspace-qa does not read. */
+  contacts: boolean;
 }
 
 const STAGE_WORDS: Record<string, DealStage[]> = {
@@ -223,12 +227,18 @@ export function readQuestion(question: string, vocabulary: Vocabulary, accountNa
   const amounts = readAmounts(text);
   const dated = readWindow(amounts.rest, vocabulary.today);
   text = dated.rest;
-  const mine = /\b(?:my|mine|i own|i'm on|assigned to me|owned by me)\b/.test(text);
+  const mine = /\b(?:my|mine|i own|i'm on|assigned to me|owned by me|for me)\b/.test(text);
+  const topMatch = text.match(/\btop\s+(\d{1,2})\b/);
+  const top = topMatch ? Math.max(1, Math.min(15, Number(topMatch[1]))) : null;
+  if (topMatch) text = text.replace(topMatch[0], ' top ');
+  const contacts = /\b(?:contacts?|people|person|persons|who works|who work|employees of|champions?|decision makers?)\b/.test(text);
+  if (contacts) text = text.replace(/\b(?:contacts?|people|persons?|who works?|work|works|champions?|decision makers?)\b/g, ' ');
   const risk = /\bat[\s-]risk\b/.test(text);
   const overdue = /\bpast (?:their |its |the )?(?:close|due|closing) dates?\b|\bpast due\b|\bbehind schedule\b|\bmissed (?:their |its |the )?close/.test(text);
-  const stale = /\bno (?:recent )?(?:activity|activities|touch|contact)\b|\bnot (?:been )?(?:touched|contacted)\b|\bgone (?:quiet|cold|dark)\b/.test(text);
+  const stale =
+    /\bno (?:recent )?(?:activity|activities|touch|contact)\b|\bnot (?:been )?(?:touched|contacted)\b|\bgone (?:quiet|cold|dark)\b|\bhaven'?t (?:we )?(?:talked|spoken|heard|contacted|touched|been in touch)|\bnot (?:talked|spoken) to\b|\bin a while\b|\bfor a while\b/.test(text);
   const groupMatch = text.match(/\b(?:by|per|each|for each|broken down by|split by|grouped by)\s+([a-z]+)/);
-  const groupBy = groupMatch ? (GROUP_WORDS[groupMatch[1] ?? ''] ?? null) : null;
+  const groupBy = groupMatch ? (GROUP_WORDS[groupMatch[1] ?? ''] ?? null) : /\bwho (?:owns|has|holds)\b|\bwhich (?:owner|rep|salesperson|seller)s?\b/.test(text) ? 'owner' : null;
   const words = text.match(/[\p{L}\p{N}][\p{L}\p{N}.&'’-]*/gu) ?? [];
   const byLower = new Map(vocabulary.industries.map((i) => [i.toLowerCase(), i]));
   const stages = new Set<DealStage>();
@@ -269,14 +279,18 @@ export function readQuestion(question: string, vocabulary: Vocabulary, accountNa
   // "Closing this month" without a stage means open deals; "won this quarter" keeps its stage.
   const timeBound = dated.window !== null || flags.overdue || flags.risk;
   if (timeBound && stages.size === 0 && !(dated.window && dated.window.to < vocabulary.today)) for (const s of OPEN_STAGES) stages.add(s);
+  // "At risk this week" / "overdue today" mean now, not deals closing this week.
+  const window = (flags.risk || flags.overdue) && dated.window && /^this week|^today/.test(dated.window.label) ? null : dated.window;
+  // "Top deals" and "largest deals" without a stage mean the open pipeline.
+  if (flags.largest && stages.size === 0 && !window && about !== 'accounts') for (const s of OPEN_STAGES) stages.add(s);
   if (flags.overdue || flags.risk) {
     for (const s of [...stages]) if (!OPEN_STAGES.includes(s)) stages.delete(s);
     if (stages.size === 0) for (const s of OPEN_STAGES) stages.add(s);
     about = 'deals';
   }
-  if ((mine || named.owners.length > 0 || amounts.minCents !== null || amounts.maxCents !== null || dated.window) && about === null && !flags.stale && !flags.activity) about = 'deals';
+  if ((mine || named.owners.length > 0 || amounts.minCents !== null || amounts.maxCents !== null || window) && about === null && !flags.stale && !flags.activity) about = 'deals';
   const filtered =
-    terms.length > 0 || found.size > 0 || stages.size > 0 || flags.largest || dated.window !== null || flags.risk || flags.overdue || flags.stale || flags.activity || mine || named.owners.length > 0 || amounts.minCents !== null || amounts.maxCents !== null || groupBy !== null;
+    terms.length > 0 || found.size > 0 || stages.size > 0 || flags.largest || window !== null || flags.risk || flags.overdue || flags.stale || flags.activity || mine || named.owners.length > 0 || amounts.minCents !== null || amounts.maxCents !== null || groupBy !== null || contacts;
   return {
     stages: [...stages],
     industries: [...found],
@@ -284,7 +298,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, accountNa
     about,
     largest: flags.largest,
     overview: !filtered && accountNames.length === 0 && (about === null || (about === 'deals' && flags.pipeline)),
-    window: dated.window,
+    window: window,
     overdue: flags.overdue,
     risk: flags.risk,
     stale: flags.stale,
@@ -294,6 +308,8 @@ export function readQuestion(question: string, vocabulary: Vocabulary, accountNa
     minCents: amounts.minCents,
     maxCents: amounts.maxCents,
     groupBy,
+    top,
+    contacts,
   };
 }
 

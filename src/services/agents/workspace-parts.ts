@@ -99,7 +99,7 @@ export async function dealsPart(ctx: ServiceContext, a: Asked): Promise<Part> {
   part.records.push(...found.items.map((d) => dealRecord(d, d.closeDate && d.closeDate < a.today && OPEN_STAGES.includes(d.stage) ? `slipped: close date passed ${daysBetween(d.closeDate, a.today)} days ago` : undefined)));
   part.facts.push(`Consented ${what}: ${found.matched} (${totalsPhrase(found.totals) || 'none'}). Open, won and lost values are never added together.`);
   if (found.matched > 0) {
-    const shown = found.items.slice(0, CITED);
+    const shown = found.items.slice(0, a.intent.top ?? CITED);
     const head = `${found.matched} ${found.matched === 1 ? what.replace(/\bdeals\b/, 'deal') : what}`;
     const slipped = shown.filter((d) => d.closeDate && d.closeDate < a.today && OPEN_STAGES.includes(d.stage));
     part.sentences.push(
@@ -196,6 +196,7 @@ export async function activityPart(ctx: ServiceContext, a: Asked): Promise<Part>
   }
   part.records.push(...seen.values());
   part.facts.push(`${found.matched} activities logged: ${what}.`);
+  if (found.matched === 0) part.sentences.push(`No activity logged ${what.slice('activity '.length)}.`);
   if (found.matched > 0) {
     part.sentences.push(
       `${plural(found.matched, 'activity', 'activities')} logged ${what.slice('activity '.length)}; the latest: ${found.items

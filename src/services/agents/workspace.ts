@@ -98,6 +98,8 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
     parts.push(await activityPart(ctx, a));
   } else if (names.accounts.length > 0 && canAccounts && intent.stages.length === 0 && !intent.window && intent.terms.length === 0 && intent.minCents === null && intent.maxCents === null && intent.about !== 'deals') {
     for (const account of names.accounts.slice(0, 2)) parts.push(await accountDigest(ctx, a, account, canDeals));
+  } else if (intent.contacts && names.accounts.length === 0 && intent.terms.length === 0 && intent.industries.length === 0) {
+    // Only people were asked about: the note below says where to look.
   } else {
     const wantDeals = (intent.about !== 'accounts' || names.accounts.length > 0) && canDeals;
     const wantAccounts = intent.about !== 'deals' && names.accounts.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
@@ -110,7 +112,7 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
   const sentences = parts.flatMap((p) => p.sentences);
   const records = dedupe(parts.flatMap((p) => p.records));
   facts.push(...parts.flatMap((p) => p.facts));
-  if (sentences.length === 0) {
+  if (sentences.length === 0 && !(intent.contacts && parts.length === 0)) {
     const searched = parts.map((p) => p.searched).filter(Boolean);
     // The question itself is not echoed: the answer is stored with the run, and free text may name people.
     sentences.push(
@@ -118,6 +120,11 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
         ? `Nothing matched: searched ${prose(searched)}${canDeals || canAccounts ? '' : ''}.`
         : `Nothing matched: searched ${canDeals && canAccounts ? 'accounts and deals' : canDeals ? 'deals' : 'accounts'}.`,
     );
+  }
+  if (intent.contacts) {
+    const people = 'Contacts are not searched here: ask_workspace reads no personal data. Use query_contacts, or fire_agent contact-summary on a contact.';
+    sentences.push(people);
+    facts.push(people);
   }
   if (a.ownerNote) {
     sentences.push(a.ownerNote);

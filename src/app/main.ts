@@ -46,7 +46,8 @@ try {
     `  OAuth       ${pact.url}/.well-known/oauth-authorization-server`,
     `  Sign in     POST ${pact.url}/auth/sign-in  {"email":"owner@pact.demo","password":"${DEMO_PASSWORD}"}`,
   ];
-  if (pact.seeded) lines.push('', '  Seeded the demo tenant "demo" and a second tenant "globex".');
+  if (pact.seeded) lines.push('', '  Seeded the demo tenant "demo" and a second tenant "globex" (dates relative to today).');
+  if (pact.agedDays > 0) lines.push('', `  Moved the demo data's dates forward by ${pact.agedDays} day${pact.agedDays === 1 ? '' : 's'} (days since it was seeded or last moved).`);
   if (pact.demoKey) {
     lines.push(
       pact.revokedDemoKeys > 0

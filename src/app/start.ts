@@ -1,3 +1,4 @@
+import { systemClock, todayOf, type Clock } from '../lib/clock';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -24,7 +25,7 @@ const quiet: StartProgress = () => () => {};
 
 /** The modules that serve requests, loaded while the database opens (they take seconds to load). */
 const loadServing = () =>
-  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('../server/app')]);
+  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('../server/app'), import('../services/seed/aging')]);
 
 /** A one-line start-up failure (bad setting, port in use, unreachable database). */
 export class StartError extends Error {
@@ -42,6 +43,8 @@ export interface RunningPact {
   /** How many earlier demo keys this start revoked (0 on a first start). */
   revokedDemoKeys: number;
   seeded: boolean;
+  /** Days this start moved the seeded demo data forward (0 when it was already current). */
+  agedDays: number;
   masterKeyCreated: boolean;
   close(): Promise<void>;
 }
@@ -179,6 +182,8 @@ export async function startPact(
     seed?: boolean;
     /** Told each slow step as it starts and ends (`npm start` prints them); silent by default. */
     progress?: StartProgress;
+    /** What "today" is for the demo data and the agents (the system clock by default). */
+    clock?: Clock;
   } = {},
 ): Promise<RunningPact> {
   const progress = options.progress ?? quiet;
@@ -207,7 +212,8 @@ export async function startPact(
       await database.migrate();
       done();
     }
-    const [{ createServices }, , { seedDemo, isEmpty }, { pactMcp }, { createApp }] = await serving;
+    const [{ createServices }, , { seedDemo, isEmpty }, { pactMcp }, { createApp }, { ageDemoData }] = await serving;
+    const clock = options.clock ?? systemClock;
     const fromDir = config.masterKey ? null : dataDirMasterKey(resolve(config.dataDir));
     if (fromDir?.created && config.databaseUrl) {
       logger.warn('PACT_MASTER_KEY is not set: generated one into the data directory; set it explicitly for every instance.');
@@ -229,9 +235,13 @@ export async function startPact(
         openaiBaseUrl: config.openaiBaseUrl,
         timeoutMs: config.modelTimeoutMs,
       },
+      clock,
     });
     const seeded = (options.seed ?? true) && (await isEmpty(database));
-    if (seeded) await seedDemo(database, services.keys, undefined, { progress });
+    if (seeded) await seedDemo(database, services.keys, undefined, { progress, clock });
+    // The demo data lives in the present: dates move forward by the days elapsed since the seed (or the last start).
+    const aged = seeded ? [] : await ageDemoData(database, todayOf(clock));
+    const agedDays = Math.max(0, ...aged.map((a) => a.days));
     await verifyMasterKey(database, services);
     const demo = options.seed === false ? null : await mintDemoKey(database, services);
     const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
@@ -257,6 +267,7 @@ export async function startPact(
       demoKey: demo?.secret ?? null,
       revokedDemoKeys: demo?.revoked ?? 0,
       seeded,
+      agedDays,
       masterKeyCreated: fromDir?.created ?? false,
       async close() {
         if (closed) return;

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../lib/clock';
 import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
 import type { Database } from '../db/client';
 import { createCursorCodec, type CursorCodec } from '../lib/cursor';
@@ -54,6 +55,8 @@ export interface ServicesOptions {
   auditSealIntervalMs?: number;
   /** How OAuth Client ID Metadata Documents are fetched (`PACT_ALLOW_PRIVATE_UPSTREAMS`; a resolver in tests). */
   clientMetadata?: ClientMetadataOptions;
+  /** What "today" is for the agents (time windows, risk, briefings); the system clock by default. */
+  clock?: Clock;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -78,7 +81,7 @@ export function createServices(options: ServicesOptions): Services {
     auditSealer,
     limiter,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    agents: createAgentService({ model: options.model ?? { provider: 'offline' }, digest: audit.digest, logger: options.logger }),
+    agents: createAgentService({ model: options.model ?? { provider: 'offline' }, digest: audit.digest, logger: options.logger, clock: options.clock ?? systemClock }),
     logger: options.logger,
     oauth: {
       clients: createClientsStore(options.database, deriveKey(options.masterKey, 'pact/oauth-client-secret'), {

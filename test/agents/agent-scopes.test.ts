@@ -6,7 +6,7 @@ import { consentPage } from '../../src/server/oauth/pages';
 import { ROSTER, type AgentDefinition } from '../../src/services/agents/roster';
 import { DEMO_PASSWORD } from '../../src/services/seed/demo';
 import { REDIRECT_URI, pkce } from '../helpers/oauth';
-import { startTestPact, type TestPact } from '../helpers/pact';
+import { startTestPact, type TestPact, TEST_TODAY } from '../helpers/pact';
 
 let pact: TestPact;
 let admin: string;
@@ -164,7 +164,7 @@ describe('ask_workspace and read_briefing with their one scope expose no data of
     const person = pii.body.data?.contact;
     expect(person?.email).toContain('@');
     const log = (input: Record<string, unknown>) =>
-      pact.gql('mutation($input: ActivityInput!) { createActivity(input: $input) { id } }', { input: { kind: 'CALL', dealId: deal?.id, ...input } }, { token: admin });
+      pact.gql('mutation($input: ActivityInput!) { createActivity(input: $input) { id } }', { input: { kind: 'CALL', dealId: deal?.id, occurredAt: `${TEST_TODAY}T23:00:00.000Z`, ...input } }, { token: admin });
     expect((await log({ contactId: contact?.id, subject: `Call with ${person?.name} (${person?.email}, ${person?.phone})` })).body.errors).toBeUndefined();
     expect((await log({ subject: `Reached ${person?.email} at ${person?.phone}` })).body.errors).toBeUndefined();
 

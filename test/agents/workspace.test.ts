@@ -99,8 +99,9 @@ describe('ask_workspace on the offline provider (full-text search and structured
 
   it('says so when nothing consented matches, citing nothing', async () => {
     const { answer } = await ask('Tell me about zebras');
-    expect(answer).toMatchObject({ matched: 0, citations: [] });
-    expect(answer.answer).toMatch(/^No consented accounts or deals match/);
+    expect(answer).toMatchObject({ matched: 0, citations: [], consentFiltered: 0 });
+    // It says what was searched, and does not blame consent when consent hid nothing.
+    expect(answer.answer).toBe('Nothing matched: searched deals matching “zebras” and accounts matching “zebras”.');
   });
 
   it('never answers from a hidden account: a withdrawn domain is counted, not cited', async () => {

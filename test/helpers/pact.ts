@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { SQL } from 'drizzle-orm';
 import { openDatabase, type Database, type Db } from '../../src/db/client';
+import { fixedClock, type Clock } from '../../src/lib/clock';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import type { ModelConfig } from '../../src/services/agents/providers/index';
 import type { ClientMetadataOptions } from '../../src/services/oauth/client-metadata';
@@ -83,7 +84,14 @@ export interface TestPactOptions {
   allowedOrigins?: string[];
   /** How OAuth Client ID Metadata Documents are fetched (a resolver, the private-host allowance). */
   clientMetadata?: ClientMetadataOptions;
+  /** What "today" is for the seed and the agents (TEST_TODAY by default: tests never depend on the calendar). */
+  clock?: Clock;
+  /** Seed sizes (TEST_SIZE and SECOND_TEST_SIZE by default). */
+  sizes?: { demo: TenantSize; second: TenantSize };
 }
+
+/** The day tests run on: the seed's dates and the agents' "today" are placed relative to it. */
+export const TEST_TODAY = '2026-11-16';
 
 export async function startTestPact(options: TestPactOptions = {}): Promise<TestPact> {
   const fresh = options.database ? null : await freshDatabase();
@@ -92,8 +100,9 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   const database = ownPool ?? options.database?.database ?? (fresh as NonNullable<typeof fresh>).database;
   const masterKey = options.database?.masterKey ?? randomBytes(32);
   const logger = options.logger ?? createLogger({ level: 'silent' });
-  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}) });
-  const seed = options.database?.seed ?? (await seedDemo(database, services.keys, { demo: TEST_SIZE, second: SECOND_TEST_SIZE }));
+  const clock = options.clock ?? fixedClock(TEST_TODAY);
+  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, clock, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}) });
+  const seed = options.database?.seed ?? (await seedDemo(database, services.keys, options.sizes ?? { demo: TEST_SIZE, second: SECOND_TEST_SIZE }, { clock }));
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server: Server = createServer((req, res) => listener?.(req, res));
   keepConnectionsAlive(server);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, type Config } from '../../src/config/env';
 import { DataDirLockedError } from '../../src/db/data-dir';
+import { fixedClock } from '../../src/lib/clock';
 import { createLogger } from '../../src/lib/logger';
 import { StartError, startPact, type RunningPact } from '../../src/app/start';
 import { freshDatabase, type TestDatabase } from '../helpers/database';
@@ -142,26 +143,33 @@ describe('configuration', () => {
 });
 
 describe('start', () => {
-  it('seeds the demo once, mints a fresh demo key each start, revokes the previous one, and reuses the data', async () => {
-    const first = await startPact(config(), logger);
+  it('seeds the demo once, mints a fresh demo key each start, revokes the previous one, and reuses the data (its dates moved to the present)', async () => {
+    const first = await startPact(config(), logger, { clock: fixedClock('2026-03-01') });
     let firstKey: string;
+    let firstDeal: { id: string; closeDate: string } | undefined;
     try {
       expect(first.seeded).toBe(true);
+      expect(first.agedDays).toBe(0);
       expect(first.demoKey).toMatch(/^pact_live_/);
       firstKey = first.demoKey ?? '';
       const counts = await query(first, firstKey, '{ accounts(first: 1) { consentFiltered } deals(first: 1) { consentFiltered } pipelineHealth { openDeals wonDeals lostDeals consentFiltered } }');
       const health = counts.body.data?.pipelineHealth;
       expect(health.openDeals + health.wonDeals + health.lostDeals + health.consentFiltered).toBe(500);
       expect(counts.body.data?.accounts.consentFiltered).toBe(14);
+      firstDeal = (await query(first, firstKey, '{ deals(first: 1) { items { id closeDate } } }')).body.data?.deals.items[0];
       const contacts = await query(first, firstKey, '{ contacts(first: 100) { returned consentFiltered } }');
       expect(contacts.body.data?.contacts).toEqual({ returned: 100, consentFiltered: 100 });
       if (!pg) await expect(startPact(config(), logger)).rejects.toBeInstanceOf(DataDirLockedError);
     } finally {
       await first.close();
     }
-    const second = await startPact(config(), logger);
+    // Ten days later: the same data, every date moved forward by ten days.
+    const second = await startPact(config(), logger, { clock: fixedClock('2026-03-11') });
     try {
       expect(second.seeded).toBe(false);
+      expect(second.agedDays).toBe(10);
+      const moved = (await query(second, second.demoKey ?? '', `{ deal(id: "${firstDeal?.id}") { id closeDate } }`)).body.data?.deal;
+      expect(moved.closeDate).toBe(new Date(Date.parse(`${firstDeal?.closeDate}T00:00:00Z`) + 10 * 86_400_000).toISOString().slice(0, 10));
       expect(second.demoKey).toMatch(/^pact_live_/);
       expect(second.demoKey).not.toBe(firstKey);
       const old = await query(second, firstKey, '{ viewer { role } }');

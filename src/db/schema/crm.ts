@@ -25,6 +25,10 @@ export const accounts = pgTable(
     index('accounts_tenant_domain_idx').on(t.tenantId, t.domain),
     index('accounts_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('accounts_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
+    /** Account names recognised in a question (services/agents/search.ts matches `lower(name)` against its word runs). */
+    index('accounts_tenant_name_idx').on(t.tenantId, sql`lower(${t.name})`),
+    /** Industries recognised in a question (services/agents/search.ts looks the question's words up here). */
+    index('accounts_tenant_industry_idx').on(t.tenantId, sql`lower(${t.industry})`),
     /** Full-text search over non-PII fields only (agents' retrieval); services/agents/search.ts uses the same expression. */
     index('accounts_search_idx').using('gin', sql`to_tsvector('english'::regconfig, ${t.name} || ' ' || coalesce(${t.domain}, '') || ' ' || coalesce(${t.industry}, ''))`),
   ],
@@ -79,6 +83,10 @@ export const deals = pgTable(
     index('deals_tenant_id_idx').on(t.tenantId, t.id),
     index('deals_tenant_account_idx').on(t.tenantId, t.accountId),
     index('deals_tenant_stage_idx').on(t.tenantId, t.stage),
+    /** Time windows in questions and the risk scan ("closing this month", "overdue"). */
+    index('deals_tenant_close_idx').on(t.tenantId, t.closeDate),
+    /** "My deals", a member's deals, briefings and risk lists by owner. */
+    index('deals_tenant_owner_idx').on(t.tenantId, t.ownerId),
     index('deals_visible_idx').on(t.tenantId, t.id).where(sql`consent_hidden = false`),
     /** Full-text search over the deal name (no PII); services/agents/search.ts uses the same expression. */
     index('deals_search_idx').using('gin', sql`to_tsvector('english'::regconfig, ${t.name})`),
@@ -104,6 +112,7 @@ export const activities = pgTable(
     index('activities_tenant_id_idx').on(t.tenantId, t.id),
     index('activities_tenant_deal_idx').on(t.tenantId, t.dealId),
     index('activities_tenant_account_idx').on(t.tenantId, t.accountId),
+    index('activities_tenant_occurred_idx').on(t.tenantId, t.occurredAt),
   ],
 );
 

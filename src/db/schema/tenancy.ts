@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, date, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, ts } from './columns';
 import { roleEnum } from './enums';
 
@@ -64,3 +64,15 @@ export const userSessions = pgTable(
   },
   (t) => [uniqueIndex('user_sessions_token_hash_idx').on(t.tokenHash)],
 );
+
+/**
+ * The day a seeded demo tenant's dates are placed relative to: set when the seed runs, moved forward
+ * when a start shifts the tenant's dates by the days elapsed (services/seed/aging.ts). Only seeded
+ * tenants have a row; the application role may read its own tenant's.
+ */
+export const demoDataAnchors = pgTable('demo_data_anchors', {
+  tenantId: uuid('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: 'cascade' }),
+  anchoredOn: date('anchored_on', { mode: 'string' }).notNull(),
+});

@@ -253,7 +253,7 @@ builder.queryFields((t) => ({
     cost: 0.5,
     rateLimitPerMin: 60,
     description:
-      'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out).',
+      'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, "Q1 2027", overdue), owners ("my deals": for an API key, its creator\'s; a member by name), stages and outcomes, industries, amounts ("over 100k"), risk, quiet accounts, activity, "by owner/stage/industry", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out); contacts are never read.',
     args: { question: t.arg.string({ required: true }) },
     resolve: (_, args, ctx) => askWorkspace(svc(ctx), ctx.services.agents, args.question),
   }),

@@ -78,7 +78,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     },
     outputSchema: {
       type: 'object',
-      description: 'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out).',
+      description: "A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, \"Q1 2027\", overdue), owners (\"my deals\": for an API key, its creator's; a member by name), stages and outcomes, industries, amounts (\"over 100k\"), risk, quiet accounts, activity, \"by owner/stage/industry\", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out); contacts are never read.",
       properties: {
         question: { type: 'string' },
         answer: { type: 'string', description: 'The answer, citing records inline as `[kind:id]`.' },

@@ -6,8 +6,11 @@ import type { ActivityKind } from '../crm/activities';
 import type { DealStage } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
-import { OPEN_STAGE_LIST, dealRecord, type DealFacts } from './facts';
-import { addDays, daysBetween, isoDate, money, percent, plural } from './format';
+import { OPEN_STAGE_LIST, dealRecord } from './facts';
+import { SOON_DAYS, STALE_DAYS, dealRisks, midnight, quietSince, riskFacts, staleAccounts, toDeal, type BriefingDeal, type DealRisk } from './risk';
+
+export type { BriefingDeal, DealRisk } from './risk';
+import { addDays, isoDate, money, percent, plural } from './format';
 import { cite, maskContactDetails } from './grounding';
 import type { AgentService } from './index';
 import { agentById } from './roster';
@@ -15,8 +18,6 @@ import { answerPrompt, openAgentCall, unmetered, type AgentAnswer } from './runn
 import { callerHas } from './scopes';
 import type { ContextRecord, GroundedPrompt } from './types';
 
-/** A deal as the briefing shows it (its own GraphQL type, so read:accounts is enough). */
-export type BriefingDeal = Omit<DealFacts, 'industry' | 'ownerName'>;
 
 export interface BriefingActivity {
   id: string;
@@ -24,14 +25,6 @@ export interface BriefingActivity {
   subject: string;
   occurredAt: Date;
   deal: BriefingDeal;
-}
-
-export interface DealRisk {
-  deal: BriefingDeal;
-  /** Why the deal is at risk, in words; empty when it is not. */
-  reasons: string[];
-  level: 'high' | 'medium' | 'low';
-  lastActivity: string | null;
 }
 
 export interface BriefingPipeline {
@@ -55,13 +48,7 @@ export interface Briefing extends AgentAnswer {
   note: string;
 }
 
-/** Midnight UTC of a date (YYYY-MM-DD), as a timestamptz parameter. */
-const midnight = (date: string) => sql`${`${date}T00:00:00Z`}::timestamptz`;
-
 const RECENT_DAYS = 7;
-const STALE_DAYS = 30;
-const SOON_DAYS = 14;
-const LOW_PROBABILITY = 25;
 
 /** Whose deals a briefing covers: a person's own, or (API key) the tenant's. */
 export interface BriefingScope {
@@ -76,86 +63,12 @@ export async function briefingScope(ctx: ServiceContext): Promise<BriefingScope>
   return { ownerId: userId, ownerName: row?.name ?? null };
 }
 
-export function checkAsOf(value: string | null | undefined): string {
-  if (value === null || value === undefined) return isoDate(new Date());
+export function checkAsOf(value: string | null | undefined, today: string): string {
+  if (value === null || value === undefined) return today;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
     throw badInput(ErrorCode.BadUserInput, '`asOf` must be a date as YYYY-MM-DD.', { field: 'asOf' });
   }
   return value;
-}
-
-type RiskRow = {
-  id: string;
-  name: string;
-  stage: DealStage;
-  amount_cents: number;
-  probability: number;
-  close_date: string | null;
-  account_name: string;
-  last_activity: string | null;
-  overdue: boolean;
-  stale: boolean;
-  soon_low: boolean;
-  at_risk: number;
-};
-
-const toDeal = (r: { id: string; name: string; stage: DealStage; amount_cents: number; probability: number; close_date: string | null; account_name: string }): BriefingDeal => ({
-  id: r.id,
-  name: r.name,
-  stage: r.stage,
-  amountCents: Number(r.amount_cents),
-  probability: r.probability,
-  closeDate: r.close_date,
-  accountName: r.account_name,
-});
-
-function toRisk(r: RiskRow, asOf: string): DealRisk {
-  const deal = toDeal(r);
-  const last = r.last_activity;
-  const reasons: string[] = [];
-  if (r.overdue && deal.closeDate) reasons.push(`its close date ${deal.closeDate} passed ${plural(daysBetween(deal.closeDate, asOf), 'day')} ago`);
-  if (r.stale) reasons.push(last ? `no activity since ${last}` : 'no activity logged');
-  if (r.soon_low && deal.closeDate) reasons.push(`it closes in ${plural(daysBetween(asOf, deal.closeDate), 'day')} at ${deal.probability}% probability`);
-  return { deal, reasons, level: reasons.length >= 2 || r.overdue ? 'high' : reasons.length === 1 ? 'medium' : 'low', lastActivity: last };
-}
-
-/**
- * Open consented deals with their risk as of a date (overdue close date, no activity in 30 days,
- * closing within 14 days at low probability), riskiest and largest first: one deal (`dealId`), the
- * owner's, or the tenant's. `total` counts every deal at risk in scope.
- */
-export async function dealRisks(
-  ctx: ServiceContext,
-  asOf: string,
-  scope: { ownerId: string | null; dealId?: string },
-  limit: number,
-): Promise<{ risks: DealRisk[]; total: number }> {
-  const t = ctx.principal.tenantId;
-  const rows = await ctx.database.rows<RiskRow & { total: number }>(
-    ctx.tx,
-    sql`with scoped as (
-          select d.id, d.name, d.stage, d.amount_cents, d.probability, d.close_date::text as close_date, a.name as account_name,
-            (select max(x.occurred_at) from activities x where x.tenant_id = d.tenant_id and x.deal_id = d.id and x.occurred_at < ${midnight(addDays(asOf, 1))}) as last_at
-          from deals d join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-          where d.tenant_id = ${t}
-            and d.stage in ${OPEN_STAGE_LIST}
-            ${scope.ownerId ? sql`and d.owner_id = ${scope.ownerId}` : sql``}
-            ${scope.dealId ? sql`and d.id = ${scope.dealId}` : sql``}
-        ), flagged as (
-          select *, to_char(last_at at time zone 'UTC', 'YYYY-MM-DD') as last_activity,
-            coalesce(close_date::date < ${asOf}::date, false) as overdue,
-            (last_at is null or last_at < ${midnight(addDays(asOf, -STALE_DAYS))}) as stale,
-            coalesce(close_date::date between ${asOf}::date and ${asOf}::date + ${SOON_DAYS}::int and probability <= ${LOW_PROBABILITY}, false) as soon_low
-          from scoped
-        ), scored as (
-          select *, overdue::int + stale::int + soon_low::int as at_risk from flagged
-        )
-        select *, (count(*) filter (where at_risk > 0) over ())::int as total from scored
-        where ${scope.dealId ? sql`true` : sql`at_risk > 0`}
-        order by at_risk desc, amount_cents desc, id
-        limit ${limit}`,
-  );
-  return { risks: rows.map((r) => toRisk(r, asOf)), total: rows[0]?.total ?? 0 };
 }
 
 /**
@@ -218,7 +131,9 @@ export async function briefingPrompt(
     occurredAt: new Date(r.occurred_at),
     deal: toDeal(r),
   }));
-  const { risks: atRisk, total: riskTotal } = await dealRisks(ctx, asOf, { ownerId: scope.ownerId }, 5);
+  const { risks: atRisk, total: riskTotal, valueCents: riskValue } = await dealRisks(ctx, asOf, { ownerId: scope.ownerId }, 5);
+  const slipped = await dealRisks(ctx, asOf, { ownerId: scope.ownerId, only: 'overdue' }, 3);
+  const quiet = await staleAccounts(ctx, asOf, { ownerId: scope.ownerId }, 3);
 
   const pipeline: BriefingPipeline = {
     openValueCents: health.openValueCents,
@@ -238,10 +153,20 @@ export async function briefingPrompt(
           .join('; ')}${recentActivity.length > 5 ? `; and ${recentActivity.length - 5} more` : ''}.`
       : `No deal activity in the last ${RECENT_DAYS} days.`,
     atRisk.length > 0
-      ? `At risk (${riskTotal} open ${riskTotal === 1 ? 'deal' : 'deals'}; the largest): ${atRisk
-          .map((r) => `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (${money(r.deal.amountCents)}: ${r.reasons.join(', ')})`)
+      ? `At risk: ${plural(riskTotal, 'open deal')} worth ${money(riskValue)}; the largest: ${atRisk
+          .map((r) => `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (${riskFacts(r)})`)
           .join('; ')}.`
       : 'No open deals at risk.',
+    slipped.total > 0
+      ? `Slipped: ${plural(slipped.total, 'open deal is', 'open deals are')} past ${slipped.total === 1 ? 'its' : 'their'} close date (worth ${money(slipped.valueCents)}): ${slipped.risks
+          .map((r) => `${r.deal.name} ${cite({ kind: 'deal', id: r.deal.id })} (was due ${r.deal.closeDate})`)
+          .join('; ')}${slipped.total > slipped.risks.length ? '; …' : ''}. Agree new dates or close them.`
+      : 'No open deal is past its close date.',
+    quiet.total > 0
+      ? `Gone quiet: ${plural(quiet.total, 'account')} with open deals had no activity in ${STALE_DAYS} days: ${quiet.accounts
+          .map((a) => `${a.name} ${cite({ kind: 'account', id: a.id })} (${plural(a.openDeals, 'open deal')}, ${money(a.openValueCents)}, ${quietSince(a.lastActivity, asOf)})`)
+          .join('; ')}${quiet.total > quiet.accounts.length ? '; …' : ''}.`
+      : `Every account with open deals had activity in the last ${STALE_DAYS} days.`,
   ];
   if (health.consentFiltered > 0) sentences.push(`${plural(health.consentFiltered, 'deal')} hidden by consent ${health.consentFiltered === 1 ? 'is' : 'are'} left out.`);
 
@@ -253,8 +178,16 @@ export async function briefingPrompt(
   }
   for (const r of atRisk) {
     const existing = records.get(r.deal.id);
-    const note = `at risk: ${r.reasons.join(', ')}`;
+    const note = `at risk: ${r.reasons.join('; ')}`;
     records.set(r.deal.id, existing ? { ...existing, facts: `${existing.facts}; ${note}` } : dealRecord(r.deal, note));
+  }
+  for (const r of slipped.risks) {
+    const existing = records.get(r.deal.id);
+    const note = `slipped: was due ${r.deal.closeDate}`;
+    records.set(r.deal.id, existing ? { ...existing, facts: `${existing.facts}; ${note}` } : dealRecord(r.deal, note));
+  }
+  for (const a of quiet.accounts) {
+    records.set(a.id, { kind: 'account', id: a.id, label: a.name, facts: `${plural(a.openDeals, 'open deal')} worth ${money(a.openValueCents)}, ${quietSince(a.lastActivity, asOf)}` });
   }
   const agent = agentById('daily-briefing');
   return {
@@ -266,7 +199,8 @@ export async function briefingPrompt(
       facts: [
         `Briefing for ${who} on ${asOf}.`,
         `${pipeline.openDeals} open deals worth ${money(pipeline.openValueCents)}, weighted ${money(pipeline.weightedValueCents)}; ${pipeline.closingSoon} close in the next ${SOON_DAYS} days; win rate ${percent(pipeline.winRate)}.`,
-        `${recentActivity.length} activities on these deals in the last ${RECENT_DAYS} days; ${riskTotal} open deals at risk.`,
+        `${recentActivity.length} activities on these deals in the last ${RECENT_DAYS} days; ${riskTotal} open deals at risk worth ${money(riskValue)} (ranked by value).`,
+        `${slipped.total} open deals are past their close date; ${quiet.total} accounts with open deals had no activity in ${STALE_DAYS} days.`,
         `${health.consentFiltered} deals are hidden by consent and left out.`,
       ],
       draft: sentences.join(' '),
@@ -287,7 +221,7 @@ export async function briefingPrompt(
 
 /** read_briefing: the caller's daily briefing (the daily-briefing agent). */
 export async function readBriefing(ctx: ServiceContext, agents: AgentService, asOfInput: string | null | undefined): Promise<Briefing> {
-  const asOf = checkAsOf(asOfInput);
+  const asOf = checkAsOf(asOfInput, agents.today());
   const budget = await openAgentCall(ctx);
   const built = await briefingPrompt(ctx, asOf);
   const agent = agentById('daily-briefing');

@@ -4,10 +4,12 @@ import { consentOfEmail, consentOfId, type RecordConsent } from '../consent/reco
 import { consentNote } from '../crm/paging';
 import { requireId } from '../input';
 import { briefingPrompt } from './briefing';
-import { isoDate } from './format';
 import type { AgentService } from './index';
 import { metricFromQuestion, metricPrompt, periodsOf } from './metrics';
-import { accountPrompt, contactPrompt, dealRiskPrompt, followUpPrompt, type BuiltPrompt } from './records';
+import { accountPrompt } from './account-research';
+import { dealRiskPrompt } from './deal-risk';
+import { followUpPrompt } from './follow-up';
+import { contactPrompt, type BuiltPrompt } from './records';
 import { AGENT_IDS, ROSTER, agentById, isAgentId, type AgentDefinition, type TargetKind } from './roster';
 import { assertAgentScopes } from './scopes';
 import { answerPrompt, blockRun, openAgentCall, type AgentAnswer, type AgentBlocked, type RunSubject } from './runner';
@@ -80,29 +82,30 @@ async function resolveTarget(ctx: ServiceContext, agent: AgentDefinition, target
   return consent;
 }
 
-async function build(ctx: ServiceContext, agent: AgentDefinition, targetId: string | null, question: string | null): Promise<BuiltPrompt> {
+async function build(ctx: ServiceContext, agents: AgentService, agent: AgentDefinition, targetId: string | null, question: string | null): Promise<BuiltPrompt> {
+  const today = agents.today();
   switch (agent.id) {
     case 'metric-explainer': {
       const { kpi, periods } = metricFromQuestion(question);
-      const built = await metricPrompt(ctx, kpi, periodsOf(periods), question);
+      const built = await metricPrompt(ctx, kpi, periodsOf(periods, today), question);
       return { prompt: built.prompt, consentFiltered: built.explanation.consentFiltered };
     }
     case 'workspace-qa': {
-      const built = await workspacePrompt(ctx, question as string);
+      const built = await workspacePrompt(ctx, question as string, today);
       return { prompt: built.prompt, consentFiltered: built.consentFiltered };
     }
     case 'daily-briefing': {
-      const built = await briefingPrompt(ctx, isoDate(new Date()));
+      const built = await briefingPrompt(ctx, today);
       return { prompt: built.prompt, consentFiltered: built.briefing.consentFiltered };
     }
     case 'deal-risk':
-      return dealRiskPrompt(ctx, targetId);
+      return dealRiskPrompt(ctx, targetId, today);
     case 'account-research':
-      return accountPrompt(ctx, targetId as string, question);
+      return accountPrompt(ctx, targetId as string, question, today);
     case 'contact-summary':
       return contactPrompt(ctx, targetId as string);
     case 'follow-up-drafter':
-      return followUpPrompt(ctx, targetId as string, question);
+      return followUpPrompt(ctx, targetId as string, question, today);
   }
 }
 
@@ -133,7 +136,7 @@ export async function fireAgent(ctx: ServiceContext, agents: AgentService, input
   if (consent && !consent.visible) {
     return { ...(await blockRun(ctx, agents, agent, subject, `consent_${consent.status}`)), target: runTarget };
   }
-  const built = await build(ctx, agent, runTarget?.id ?? null, agent.question === 'none' ? null : question);
+  const built = await build(ctx, agents, agent, runTarget?.id ?? null, agent.question === 'none' ? null : question);
   const answer = await answerPrompt(ctx, agents, agent, subject, built.prompt, budget);
   record(ctx, answer.citations.length, built.consentFiltered);
   return { blocked: false, ...answer, target: runTarget, consentFiltered: built.consentFiltered, note: consentNote(built.consentFiltered) };

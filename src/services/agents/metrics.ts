@@ -1,25 +1,17 @@
-import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { ErrorCode, badInput } from '../../lib/errors';
-import { deals } from '../../db/schema';
-import { hiddenCount } from '../consent/hidden';
 import { record, type ServiceContext } from '../context';
 import { consentNote } from '../crm/paging';
 import type { DealStage } from '../crm/deals';
-import { OPEN_STAGE_LIST } from './facts';
-import { addDays, daysBetween, isoDate, money, percent, plural, stageName } from './format';
+import { money, percent, plural, stageName } from './format';
+import { KPIS, periodsOf, type Kpi, type Period, type PeriodInput } from './metric-periods';
+import { hiddenInPeriods, kpiGroups, largestEffects, type GroupRow } from './metric-query';
 import { cite } from './grounding';
 import type { AgentService } from './index';
 import { agentById } from './roster';
 import { answerPrompt, openAgentCall, questionFor, type AgentAnswer } from './runner';
 import type { ContextRecord, GroundedPrompt } from './types';
 
-export const KPIS = ['open_pipeline', 'weighted_pipeline', 'win_rate', 'average_deal_size', 'cycle_time'] as const;
-export type Kpi = (typeof KPIS)[number];
-
-export interface Period {
-  from: string;
-  to: string;
-}
+export { KPIS, metricFromQuestion, periodsOf, type Kpi, type Period, type PeriodInput } from './metric-periods';
 
 /** One group's share of the move: its value in each period and its contribution to the change (the contributions of a dimension add up to the change). */
 export interface MetricDriver {
@@ -66,97 +58,20 @@ interface KpiSpec {
   definition: string;
   /** A ratio N/D (else a sum N). */
   ratio: boolean;
+  /**
+   * The KPI's definition picks deals by stage (won, or won and lost): a split by stage would restate
+   * the definition ("closed won drives the win rate"), so it is not a driver.
+   */
+  stageDefined: boolean;
 }
 
 const SPECS: Record<Kpi, KpiSpec> = {
-  open_pipeline: { label: 'Open pipeline', unit: 'currency', ratio: false, definition: 'the value of open deals whose close date falls in the period' },
-  weighted_pipeline: { label: 'Weighted pipeline', unit: 'currency', ratio: false, definition: 'value × probability of open deals whose close date falls in the period' },
-  win_rate: { label: 'Win rate', unit: 'ratio', ratio: true, definition: 'won ÷ (won + lost) among deals closed with a close date in the period' },
-  average_deal_size: { label: 'Average deal size', unit: 'currency', ratio: true, definition: 'the mean amount of deals won with a close date in the period' },
-  cycle_time: { label: 'Cycle time', unit: 'days', ratio: true, definition: "the mean days from a won deal's creation to its close date, for deals won in the period" },
+  open_pipeline: { label: 'Open pipeline', unit: 'currency', ratio: false, stageDefined: false, definition: 'the value of open deals whose close date falls in the period' },
+  weighted_pipeline: { label: 'Weighted pipeline', unit: 'currency', ratio: false, stageDefined: false, definition: 'value × probability of open deals whose close date falls in the period' },
+  win_rate: { label: 'Win rate', unit: 'ratio', ratio: true, stageDefined: true, definition: 'won ÷ (won + lost) among deals closed with a close date in the period' },
+  average_deal_size: { label: 'Average deal size', unit: 'currency', ratio: true, stageDefined: true, definition: 'the mean amount of deals won with a close date in the period' },
+  cycle_time: { label: 'Cycle time', unit: 'days', ratio: true, stageDefined: true, definition: "the mean days from a won deal's creation to its close date, for deals won in the period" },
 };
-
-const OPEN = sql`d.stage in ${OPEN_STAGE_LIST}`;
-const WON = sql`d.stage = 'closed_won'`;
-const CLOSED = sql`d.stage in ('closed_won', 'closed_lost')`;
-const CYCLE_DAYS = sql`greatest(0, d.close_date - (d.created_at at time zone 'UTC')::date)`;
-
-/** Each KPI as per-deal numerator and denominator (aggregates are sums of them), and which deals count. */
-const TERMS: Record<Kpi, { n: SQL; d: SQL; counts: SQL }> = {
-  open_pipeline: { n: sql`d.amount_cents::float8`, d: sql`1::float8`, counts: OPEN },
-  weighted_pipeline: { n: sql`d.amount_cents * d.probability / 100.0`, d: sql`1::float8`, counts: OPEN },
-  win_rate: { n: sql`(case when ${WON} then 1 else 0 end)::float8`, d: sql`1::float8`, counts: CLOSED },
-  average_deal_size: { n: sql`d.amount_cents::float8`, d: sql`1::float8`, counts: WON },
-  cycle_time: { n: sql`${CYCLE_DAYS}::float8`, d: sql`1::float8`, counts: WON },
-};
-
-const MAX_SPAN_DAYS = 3660;
-const DEFAULT_SPAN_DAYS = 90;
-
-function checkDate(value: string | null | undefined, field: string): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || isoDate(new Date(`${value}T00:00:00Z`)) !== value) {
-    throw badInput(ErrorCode.BadUserInput, `\`${field}\` must be a date as YYYY-MM-DD.`, { field });
-  }
-  return value;
-}
-
-export interface PeriodInput {
-  from?: string | null | undefined;
-  to?: string | null | undefined;
-  compareFrom?: string | null | undefined;
-  compareTo?: string | null | undefined;
-}
-
-/**
- * The two periods: `to` defaults to today (UTC), `from` to 90 days ending `to`; the comparison
- * period defaults to the same number of days right before `from`.
- */
-export function periodsOf(input: PeriodInput, today = isoDate(new Date())): { period: Period; comparedTo: Period } {
-  const to = checkDate(input.to, 'to') ?? (checkDate(input.from, 'from') ? addDays(input.from as string, DEFAULT_SPAN_DAYS - 1) : today);
-  const from = checkDate(input.from, 'from') ?? addDays(to, -(DEFAULT_SPAN_DAYS - 1));
-  const span = daysBetween(from, to) + 1;
-  const compareTo = checkDate(input.compareTo, 'compareTo') ?? addDays(from, -1);
-  const compareFrom = checkDate(input.compareFrom, 'compareFrom') ?? addDays(compareTo, -(span - 1));
-  for (const [a, b, name] of [
-    [from, to, 'from/to'],
-    [compareFrom, compareTo, 'compareFrom/compareTo'],
-  ] as const) {
-    if (a > b) throw badInput(ErrorCode.BadUserInput, `\`${name}\`: the period starts after it ends.`);
-    if (daysBetween(a, b) + 1 > MAX_SPAN_DAYS) throw badInput(ErrorCode.BadUserInput, `\`${name}\`: a period may span at most ${MAX_SPAN_DAYS} days.`);
-  }
-  return { period: { from, to }, comparedTo: { from: compareFrom, to: compareTo } };
-}
-
-/** Reads a KPI and dates (YYYY-MM-DD: the period, then the comparison period) from a question for fire_agent. */
-export function metricFromQuestion(question: string | null): { kpi: Kpi; periods: PeriodInput } {
-  const text = (question ?? '').toLowerCase();
-  const kpi: Kpi = /win.?rate|win ratio/.test(text)
-    ? 'win_rate'
-    : /weighted/.test(text)
-      ? 'weighted_pipeline'
-      : /average|deal size|avg/.test(text)
-        ? 'average_deal_size'
-        : /cycle|velocity|time to close/.test(text)
-          ? 'cycle_time'
-          : 'open_pipeline';
-  const dates = text.match(/\b\d{4}-\d{2}-\d{2}\b/g) ?? [];
-  const [a, b, c, d] = dates;
-  const pair = (x?: string, y?: string) => (x && y && x > y ? [y, x] : [x, y]);
-  const [from, to] = pair(a, b);
-  const [compareFrom, compareTo] = pair(c, d);
-  return { kpi, periods: { from, to, compareFrom, compareTo } };
-}
-
-interface GroupRow extends Record<string, unknown> {
-  period: 'current' | 'previous';
-  stage: DealStage;
-  owner_id: string | null;
-  owner_name: string | null;
-  industry: string | null;
-  n: number;
-  d: number;
-}
 
 type Totals = { n: number; d: number };
 
@@ -201,26 +116,9 @@ export async function metricPrompt(
   question: string | null,
 ): Promise<{ prompt: GroundedPrompt; explanation: Omit<MetricExplanation, keyof AgentAnswer> }> {
   const spec = SPECS[kpi];
-  const terms = TERMS[kpi];
   const { period, comparedTo } = periods;
-  const t = ctx.principal.tenantId;
-  const inCurrent = sql`d.close_date between ${period.from}::date and ${period.to}::date`;
-  const inPrevious = sql`d.close_date between ${comparedTo.from}::date and ${comparedTo.to}::date`;
-  const periodOf = sql`case when ${inCurrent} then 'current' else 'previous' end`;
-  const inEither = sql`(${inCurrent} or ${inPrevious})`;
-
-  const groups = await ctx.database.rows<GroupRow>(
-    ctx.tx,
-    sql`select ${periodOf} as period, d.stage, d.owner_id, u.display_name as owner_name, a.industry,
-          coalesce(sum(${terms.n}), 0)::float8 as n, coalesce(sum(${terms.d}), 0)::float8 as d
-        from deals d
-        join accounts a on a.tenant_id = d.tenant_id and a.id = d.account_id
-        left join users u on u.id = d.owner_id
-        where d.tenant_id = ${t} and ${inEither} and ${terms.counts}
-        group by 1, 2, 3, 4, 5`,
-  );
-  const closing = (p: Period) => sql`${deals.closeDate} between ${p.from}::date and ${p.to}::date`;
-  const hidden = await hiddenCount(ctx, { from: deals, where: and(eq(deals.tenantId, t), or(closing(period), closing(comparedTo))) });
+  const groups = await kpiGroups(ctx, kpi, period, comparedTo);
+  const hidden = await hiddenInPeriods(ctx, period, comparedTo);
 
   const totals = (p: GroupRow['period']) =>
     groups.filter((g) => g.period === p).reduce<Totals>((acc, g) => ({ n: acc.n + Number(g.n), d: acc.d + Number(g.d) }), { n: 0, d: 0 });
@@ -248,22 +146,12 @@ export async function metricPrompt(
       .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.key.localeCompare(b.key));
   };
   const drivers = {
-    stage: dimension((g) => g.stage, (g) => stageName(g.stage)),
+    stage: spec.stageDefined ? [] : dimension((g) => g.stage, (g) => stageName(g.stage)),
     owner: dimension((g) => g.owner_id ?? 'unassigned', (g) => g.owner_name ?? 'Unassigned'),
     industry: dimension((g) => g.industry ?? 'unknown', (g) => g.industry ?? 'Unknown'),
   };
 
-  const effect = spec.ratio
-    ? sql`case when ${inCurrent} then (${terms.n} - ${base}::float8 * ${terms.d}) / nullif(${cur.d}::float8, 0) else -(${terms.n} - ${base}::float8 * ${terms.d}) / nullif(${prev.d}::float8, 0) end`
-    : sql`case when ${inCurrent} then ${terms.n} else -(${terms.n}) end`;
-  const rows = await ctx.database.rows<{ id: string; name: string; stage: DealStage; amount_cents: number; period: MetricDeal['period']; effect: number | null }>(
-    ctx.tx,
-    sql`select d.id, d.name, d.stage, d.amount_cents::float8 as amount_cents, ${periodOf} as period, (${effect})::float8 as effect
-        from deals d
-        where d.tenant_id = ${t} and ${inEither} and ${terms.counts}
-        order by abs(${effect}) desc nulls last, d.id
-        limit 5`,
-  );
+  const rows = await largestEffects(ctx, kpi, period, comparedTo, spec.ratio ? { base, current: cur.d, previous: prev.d } : null);
   const largeDeals: MetricDeal[] = rows.map((d) => ({
     id: d.id,
     name: d.name,
@@ -311,7 +199,7 @@ export async function metricPrompt(
   const facts = [
     `KPI: ${spec.label}, ${spec.definition}.`,
     `Current period ${range(period)}: ${show(spec, r1)}. Previous period ${range(comparedTo)}: ${show(spec, r0)}. Change ${change === null ? 'not computable' : show(spec, change, true)}.`,
-    ...(['stage', 'owner', 'industry'] as const).map(
+    ...(spec.stageDefined ? (['owner', 'industry'] as const) : (['stage', 'owner', 'industry'] as const)).map(
       (dim) =>
         `Contributions by ${dim}: ${
           drivers[dim]
@@ -352,7 +240,7 @@ export async function metricPrompt(
 /** get_metric_explanation: runs the metric-explainer agent on aggregates. */
 export async function explainMetric(ctx: ServiceContext, agents: AgentService, kpi: Kpi, input: PeriodInput): Promise<MetricExplanation> {
   if (!(KPIS as readonly string[]).includes(kpi)) throw badInput(ErrorCode.BadUserInput, `\`kpi\` must be one of ${KPIS.join(', ')}.`, { field: 'kpi' });
-  const periods = periodsOf(input);
+  const periods = periodsOf(input, agents.today());
   const budget = await openAgentCall(ctx);
   const built = await metricPrompt(ctx, kpi, periods, null);
   const agent = agentById('metric-explainer');

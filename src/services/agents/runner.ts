@@ -51,6 +51,13 @@ export interface AgentBlocked {
   runId: string;
 }
 
+/** A message's text without its `[kind:id]` markers (and the spaces they leave): the citations go beside it. */
+export const withoutMarkers = (text: string): string =>
+  text
+    .replace(/[ \t]*\[(?:account|deal|contact):[0-9a-fA-F-]{36}\]/g, '')
+    .replace(/[ \t]*\[unverified citation removed\]/g, '')
+    .replace(/ +([,.;:!?])/g, '$1');
+
 /** The context without the call's counters: reads an agent makes for its context are not the records it reports. */
 export const unmetered = (ctx: ServiceContext): ServiceContext => ({ ...ctx, metrics: undefined });
 
@@ -133,7 +140,8 @@ export async function answerPrompt(
   await releaseBudget(ctx, held, false);
   const grounded = groundAnswer(reply.text, prompt.records);
   if (grounded.dropped > 0) agents.logger.warn({ agent: agent.id, provider: provider.id, dropped: grounded.dropped }, 'model cited records outside its context');
-  const answer = fillPlaceholders(grounded.text, prompt.substitutions);
+  const text = prompt.citations === 'beside' ? withoutMarkers(grounded.text) : grounded.text;
+  const answer = fillPlaceholders(text, prompt.substitutions);
   const cost = modelSpend(priceOf(provider.id, provider.model), reply.inputTokens, reply.outputTokens);
   const output = agent.readsPii
     ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer })

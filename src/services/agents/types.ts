@@ -31,6 +31,11 @@ export interface GroundedPrompt {
   draft: string;
   /** Placeholder → value: personal data the answer may contain, filled in by Pact after the model answers. */
   substitutions: Record<string, string>;
+  /**
+   * `beside`: the answer is a message for someone else (a drafted e-mail): its `[kind:id]` markers
+   * are checked, then removed from the text; the citations are returned beside it. Inline by default.
+   */
+  citations?: 'inline' | 'beside';
 }
 
 /** What a model provider answers. */

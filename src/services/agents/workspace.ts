@@ -3,13 +3,16 @@ import { record, type ServiceContext } from '../context';
 import { OPEN_STAGES } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
-import { accountLine, accountRecord, dealLine, dealRecord } from './facts';
-import { money, percent, plural, prose, stageName } from './format';
+import { callerPerson } from './caller';
+import { dealLine, dealRecord } from './facts';
+import { money, percent, plural, prose } from './format';
 import type { AgentService } from './index';
+import { nameCandidates, readQuestion } from './question';
 import { agentById } from './roster';
 import { callerHas } from './scopes';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
-import { findAccounts, findDeals, readQuestion, tenantIndustries, type QuestionIntent } from './search';
+import { findDeals, namedAccounts, namedIndustries, tenantMembers } from './search';
+import { CITED, CONTEXT, accountDigest, accountsPart, activityPart, dealsPart, empty, filterOf, groupPart, quietPart, riskPart, type Asked, type Part } from './workspace-parts';
 import type { ContextRecord, GroundedPrompt } from './types';
 
 /** ask_workspace's answer: grounded, cited, and saying what consent hid. */
@@ -24,92 +27,108 @@ export interface WorkspaceAnswer extends AgentAnswer {
   note: string;
 }
 
-/** Records cited in an answer, and how many more the model may see. */
-const CITED = 5;
-const CONTEXT = 15;
-
-/** "3 deals in negotiation in Software matching “north”": what was searched for, in words. */
-function dealsPhrase(n: number, intent: QuestionIntent): string {
-  const stages = new Set(intent.stages);
-  const open = stages.size === 4 && !intent.stages.some((s) => s.startsWith('closed'));
-  const adjective = open ? 'open ' : stages.size === 1 && stages.has('closed_won') ? 'won ' : stages.size === 1 && stages.has('closed_lost') ? 'lost ' : stages.size === 2 && stages.has('closed_won') && stages.has('closed_lost') ? 'closed ' : '';
-  const inStages = adjective || stages.size === 0 ? '' : ` in ${prose(intent.stages.map(stageName))}`;
-  return `${plural(n, `${adjective}deal`)}${inStages}${filtersPhrase(intent)}`;
-}
-
-function filtersPhrase(intent: QuestionIntent): string {
-  const parts: string[] = [];
-  if (intent.industries.length > 0) parts.push(`in ${prose(intent.industries)}`);
-  if (intent.terms.length > 0) parts.push(`matching “${intent.terms.join(' ')}”`);
-  return parts.length > 0 ? ` ${parts.join(' ')}` : '';
-}
-
 /**
- * Builds workspace-qa's grounded prompt without a model: the question's intent (stages, industries,
- * full-text terms over account name/domain/industry and deal name), the consented accounts and deals
- * matching it, the pipeline overview when it names nothing, and how many matches consent hid. Only
- * the kinds the caller's scopes cover are read (deals and the pipeline need read:deals, accounts
- * read:accounts); the answer says what was not searched.
+ * Builds workspace-qa's grounded prompt without a model. The question is read for stages,
+ * industries, time windows, owners ("my deals": the caller's, an API key's creator's), amounts,
+ * risk, activity, grouping and account names (matched on an index), then answered from consented
+ * records in one of a few shapes: pipeline overview, totals by group, deals at risk, quiet accounts,
+ * activity, an account digest, or matching deals and accounts. Open, won and lost values are never
+ * added together. "Nothing matched" says what was searched; consent is named only when it hid
+ * matching records (with their count). Only the kinds the caller's scopes cover are read.
  */
-export async function workspacePrompt(ctx: ServiceContext, question: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
+export async function workspacePrompt(ctx: ServiceContext, question: string, today: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
   const agent = agentById('workspace-qa');
   // The agent reads no PII: e-mail addresses and phone numbers in the question are neither searched, echoed nor stored.
   const asked = questionFor(agent, question) as string;
-  const intent = readQuestion(asked.replace(/\[(?:e-mail|phone) removed\]/g, ' '), await tenantIndustries(ctx));
-  const records: ContextRecord[] = [];
-  const facts: string[] = [];
-  const sentences: string[] = [];
-  let matched = 0;
-  let hidden = 0;
+  const clean = asked.replace(/\[(?:e-mail|phone) removed\]/g, ' ');
   const canDeals = callerHas(ctx, 'read:deals');
   const canAccounts = callerHas(ctx, 'read:accounts');
   const notSearched = [...(canDeals ? [] : ['deals (read:deals)']), ...(canAccounts ? [] : ['accounts (read:accounts)'])];
+  const candidates = nameCandidates(clean);
+  const [industries, members, names] = [await namedIndustries(ctx, candidates), await tenantMembers(ctx), await namedAccounts(ctx, candidates)];
+  const hiddenNames = names.hidden;
+  const intent = readQuestion(clean, { industries, members, today }, [...names.accounts.map((n) => n.name.toLowerCase())]);
+  // An account consent hides was named: its name is not searched for as words either.
+  if (hiddenNames > 0) intent.terms = [];
+  const a: Asked = { intent, today, ownerIds: null, owners: null, ownerNote: null, named: names.accounts };
+  if (intent.mine) {
+    const me = await callerPerson(ctx);
+    if (me.userId) {
+      a.ownerIds = [me.userId];
+      a.owners = me.name ? `you (${me.name})` : 'you';
+    } else {
+      a.ownerNote = 'This API key has no creator on file, so "my" could not be resolved: the whole workspace was searched.';
+    }
+  }
+  if (intent.owners.length > 0) {
+    a.ownerIds = [...(a.ownerIds ?? []), ...intent.owners.map((o) => o.userId)];
+    a.owners = prose([...(a.owners ? [a.owners] : []), ...intent.owners.map((o) => o.displayName)]);
+  }
 
-  if (intent.overview && canDeals) {
+  const parts: Part[] = [];
+  const facts: string[] = [`Today is ${today}.`];
+  // The question names only accounts consent hides: nothing else is searched in their place.
+  const onlyHidden = hiddenNames > 0 && names.accounts.length === 0;
+  if (onlyHidden) {
+    parts.push(empty('the account named in the question'));
+  } else if (intent.overview && canDeals && names.accounts.length === 0 && hiddenNames === 0) {
     const health = await pipelineHealth(unmetered(ctx), {});
-    const top = await findDeals(ctx, { ...intent, stages: [...OPEN_STAGES] }, CONTEXT);
-    hidden = health.consentFiltered;
-    matched = health.openDeals;
-    records.push(...top.items.map((d) => dealRecord(d)));
-    facts.push(
+    const top = await findDeals(ctx, { ...filterOf(a), stages: [...OPEN_STAGES] }, CONTEXT);
+    const part = empty('the pipeline');
+    part.hidden = health.consentFiltered;
+    part.matched = health.openDeals;
+    part.records.push(...top.items.map((d) => dealRecord(d)));
+    part.facts.push(
       `Open pipeline ${money(health.openValueCents)} across ${health.openDeals} open deals; weighted ${money(health.weightedValueCents)}.`,
-      `Won ${health.wonDeals}, lost ${health.lostDeals}: win rate ${percent(health.winRate)}.`,
+      `Separately, closed deals: ${health.wonDeals} won, ${health.lostDeals} lost: win rate ${percent(health.winRate)}.`,
     );
-    sentences.push(
+    part.sentences.push(
       `The open pipeline is ${money(health.openValueCents)} across ${plural(health.openDeals, 'open deal')} (weighted ${money(health.weightedValueCents)}); win rate ${percent(health.winRate)} (${health.wonDeals} won, ${health.lostDeals} lost).`,
     );
-    if (top.items.length > 0) sentences.push(`Largest open deals: ${top.items.slice(0, CITED).map(dealLine).join('; ')}.`);
+    if (top.items.length > 0) part.sentences.push(`Largest open deals: ${top.items.slice(0, CITED).map(dealLine).join('; ')}.`);
+    parts.push(part);
+  } else if (intent.groupBy && canDeals) {
+    parts.push(await groupPart(ctx, a));
+  } else if ((intent.risk || intent.overdue || (intent.stale && intent.about === 'deals')) && canDeals) {
+    parts.push(await riskPart(ctx, a));
+  } else if (intent.stale && canAccounts) {
+    parts.push(await quietPart(ctx, a));
+  } else if (intent.activity && canAccounts) {
+    for (const account of names.accounts.slice(0, 1)) parts.push(await accountDigest(ctx, { ...a, named: [account] }, account, canDeals));
+    parts.push(await activityPart(ctx, a));
+  } else if (names.accounts.length > 0 && canAccounts && intent.stages.length === 0 && !intent.window && intent.terms.length === 0 && intent.minCents === null && intent.maxCents === null && intent.about !== 'deals') {
+    for (const account of names.accounts.slice(0, 2)) parts.push(await accountDigest(ctx, a, account, canDeals));
+  } else if (intent.contacts && names.accounts.length === 0 && intent.terms.length === 0 && intent.industries.length === 0) {
+    // Only people were asked about: the note below says where to look.
   } else {
-    const wantDeals = intent.about !== 'accounts' && canDeals;
-    const wantAccounts = (intent.about !== 'deals' || !canDeals) && canAccounts;
-    if (wantDeals) {
-      const found = await findDeals(ctx, intent, CONTEXT);
-      matched += found.matched;
-      hidden += found.hidden;
-      records.push(...found.items.map((d) => dealRecord(d)));
-      facts.push(`Consented: ${dealsPhrase(found.matched, intent)}, worth ${money(found.totalCents)} in total.`);
-      if (found.matched > 0) {
-        const shown = found.items.slice(0, CITED);
-        sentences.push(
-          `${dealsPhrase(found.matched, intent)}, worth ${money(found.totalCents)} in total${found.matched > shown.length ? `; the ${shown.length} largest` : ''}: ${shown.map(dealLine).join('; ')}.`,
-        );
-      }
-    }
-    if (wantAccounts) {
-      const found = await findAccounts(ctx, intent, CONTEXT);
-      matched += found.matched;
-      hidden += found.hidden;
-      records.push(...found.items.map(accountRecord));
-      facts.push(`Consented: ${plural(found.matched, 'account')}${filtersPhrase(intent)}.`);
-      if (found.matched > 0) {
-        const shown = found.items.slice(0, CITED);
-        sentences.push(
-          `${plural(found.matched, 'account')}${filtersPhrase(intent)}${found.matched > shown.length ? `; the ${intent.largest ? 'largest' : 'first'} ${shown.length}` : ''}: ${shown.map(accountLine).join('; ')}.`,
-        );
-      }
-    }
+    const wantDeals = (intent.about !== 'accounts' || names.accounts.length > 0) && canDeals;
+    const wantAccounts = intent.about !== 'deals' && names.accounts.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
+    if (wantDeals) parts.push(await dealsPart(ctx, a));
+    if (wantAccounts && hiddenNames === 0) parts.push(await accountsPart(ctx, a));
+  }
+
+  const hidden = parts.reduce((s, p) => s + p.hidden, 0) + hiddenNames;
+  const matched = parts.reduce((s, p) => s + p.matched, 0);
+  const sentences = parts.flatMap((p) => p.sentences);
+  const records = dedupe(parts.flatMap((p) => p.records));
+  facts.push(...parts.flatMap((p) => p.facts));
+  if (sentences.length === 0 && !(intent.contacts && parts.length === 0)) {
+    const searched = parts.map((p) => p.searched).filter(Boolean);
     // The question itself is not echoed: the answer is stored with the run, and free text may name people.
-    if (sentences.length === 0) sentences.push(`No consented ${canDeals && canAccounts ? 'accounts or deals' : canDeals ? 'deals' : 'accounts'} match the question.`);
+    sentences.push(
+      searched.length > 0
+        ? `Nothing matched: searched ${prose(searched)}${canDeals || canAccounts ? '' : ''}.`
+        : `Nothing matched: searched ${canDeals && canAccounts ? 'accounts and deals' : canDeals ? 'deals' : 'accounts'}.`,
+    );
+  }
+  if (intent.contacts) {
+    const people = 'Contacts are not searched here: ask_workspace reads no personal data. Use query_contacts, or fire_agent contact-summary on a contact.';
+    sentences.push(people);
+    facts.push(people);
+  }
+  if (a.ownerNote) {
+    sentences.push(a.ownerNote);
+    facts.push(a.ownerNote);
   }
   if (notSearched.length > 0) {
     const missing = `Not searched: ${prose(notSearched)}: the caller's credentials lack ${notSearched.length === 1 ? 'that scope' : 'those scopes'}.`;
@@ -126,6 +145,12 @@ export async function workspacePrompt(ctx: ServiceContext, question: string): Pr
   };
 }
 
+const dedupe = (records: ContextRecord[]): ContextRecord[] => {
+  const byId = new Map<string, ContextRecord>();
+  for (const r of records) if (!byId.has(r.id)) byId.set(r.id, r);
+  return [...byId.values()];
+};
+
 export function checkQuestion(question: string | null | undefined, required: boolean): string | null {
   const text = question?.trim() ?? '';
   if (!text) {
@@ -136,11 +161,14 @@ export function checkQuestion(question: string | null | undefined, required: boo
   return text;
 }
 
-/** ask_workspace: a question across the workspace, answered from consented records only, citing them. */
+/**
+ * ask_workspace: a question across the workspace, answered from consented records only, citing them.
+ * An answer that found nothing is charged like any read (the operation's cost; no model spend offline).
+ */
 export async function askWorkspace(ctx: ServiceContext, agents: AgentService, question: string): Promise<WorkspaceAnswer> {
   const text = checkQuestion(question, true) as string;
   const budget = await openAgentCall(ctx);
-  const built = await workspacePrompt(ctx, text);
+  const built = await workspacePrompt(ctx, text, agents.today());
   const agent = agentById('workspace-qa');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, question: text } }, built.prompt, budget);
   record(ctx, answer.citations.length, built.consentFiltered);

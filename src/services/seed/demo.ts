@@ -1,6 +1,7 @@
 import { count, inArray } from 'drizzle-orm';
 import type { Database, Db } from '../../db/client';
-import { accounts, activities, consentEvents, consentSubjects, contacts, deals, erasedContacts, memberships, tenants, users } from '../../db/schema';
+import { accounts, activities, consentEvents, consentSubjects, contacts, deals, demoDataAnchors, erasedContacts, memberships, tenants, users } from '../../db/schema';
+import { systemClock, todayOf, type Clock } from '../../lib/clock';
 import { newId } from '../../lib/ids';
 import { hashPassword } from '../auth/authenticator';
 import type { MemberRole } from '../auth/scopes';
@@ -75,6 +76,36 @@ async function insertChunks<T>(rows: T[], size: number, insert: (chunk: T[]) => 
   for (let i = 0; i < rows.length; i += size) await insert(rows.slice(i, i + size));
 }
 
+const DAY = 86_400_000;
+const dayOf = (date: string, days: number): string => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
+const at = (date: string, hour: number): Date => new Date(Date.parse(`${date}T00:00:00Z`) + hour * 3_600_000);
+
+/**
+ * A deal's close date and timestamps relative to `today`: an open deal closes within the next two
+ * quarters (1 in 7 has slipped: its close date passed 3 to 120 days ago); a closed deal closed in
+ * the last year. Deals were opened 2 to 26 weeks before their close date, never after today.
+ */
+function placeDeal(when: ReturnType<typeof rng>, stage: DealStage, today: string): { closeDate: string; createdAt: Date; updatedAt: Date } {
+  const open = stage !== 'closed_won' && stage !== 'closed_lost';
+  const slipped = open && when.next() < 1 / 7;
+  const closeDate = !open ? dayOf(today, -when.int(1, 365)) : slipped ? dayOf(today, -when.int(3, 120)) : dayOf(today, when.int(1, 182));
+  const openedDaysBefore = when.int(14, 182);
+  const created = at(dayOf(closeDate < today ? closeDate : today, -openedDaysBefore), 9);
+  const lastChange = open ? at(dayOf(today, -when.int(0, 45)), 15) : at(closeDate, 15);
+  return { closeDate, createdAt: created, updatedAt: lastChange < created ? created : lastChange };
+}
+
+/**
+ * When an activity happened: on an open deal, 3 in 4 in the last four weeks and the rest up to four
+ * months ago; on a closed deal, in the two months before it closed. Never before the deal was opened.
+ */
+function placeActivity(when: ReturnType<typeof rng>, deal: { stage: DealStage; closeDate: string; createdAt: Date }, today: string): Date {
+  const open = deal.stage !== 'closed_won' && deal.stage !== 'closed_lost';
+  const day = open ? dayOf(today, -(when.next() < 3 / 4 ? when.int(0, 27) : when.int(28, 120))) : dayOf(deal.closeDate, -when.int(0, 60));
+  const occurred = at(day, when.int(8, 17));
+  return occurred < deal.createdAt ? deal.createdAt : occurred;
+}
+
 /** True when the database holds no tenant yet. */
 export async function isEmpty(database: Database): Promise<boolean> {
   const [row] = await database.withSystem((tx) => tx.select({ n: count() }).from(tenants));
@@ -90,7 +121,7 @@ interface TenantSeed {
   seed: number;
 }
 
-async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<string> {
+async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed, today: string): Promise<string> {
   const tenantId = newId();
   const r = rng(spec.seed);
   await tx.insert(tenants).values({ id: tenantId, slug: spec.slug, name: spec.name });
@@ -128,14 +159,14 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
   await insertChunks(contactRows, 500, (chunk) => tx.insert(contacts).values(chunk.map((c) => c.row)));
   await indexSealedContacts(tx, keys, key, tenantId, contactRows.map((c) => ({ id: c.row.id, pii: c.pii })));
 
-  // Deals were opened 2 to 26 weeks before their close date (never in the future): a separate PRNG
-  // keeps every other seeded value as it was.
-  const opened = rng(spec.seed + 1000);
-  const now = Date.now();
+  // Dates are placed relative to `today` (see placeDeal/placeActivity) by PRNGs of their own, so
+  // every other seeded value (names, stages, amounts, owners) is the same whatever the day.
+  const when = rng(spec.seed + 1000);
   const dealRows = Array.from({ length: spec.size.deals }, (_, i) => {
     const account = r.pick(accountRows);
     const stage: DealStage = r.pick(DEAL_STAGES);
-    const month = String(r.int(1, 12)).padStart(2, '0');
+    r.int(1, 12); // the fixed calendar's month and day (kept so the values after them do not change)
+    r.int(1, 28);
     const row = {
       id: newId(),
       tenantId,
@@ -145,28 +176,34 @@ async function seedTenant(tx: Db, keys: KeyService, spec: TenantSeed): Promise<s
       stage,
       amountCents: r.int(50, 5000) * 10_000,
       probability: STAGE_PROBABILITY[stage],
-      closeDate: `2026-${month}-${String(r.int(1, 28)).padStart(2, '0')}`,
     };
-    const createdAt = new Date(Math.min(now, Date.parse(`${row.closeDate}T09:00:00Z`) - opened.int(14, 182) * 86_400_000));
-    return { ...row, createdAt, updatedAt: createdAt };
+    return { ...row, ...placeDeal(when, stage, today) };
   });
   await insertChunks(dealRows, 500, (chunk) => tx.insert(deals).values(chunk));
 
+  const openDeals = dealRows.filter((d) => d.stage !== 'closed_won' && d.stage !== 'closed_lost');
   const activityRows = Array.from({ length: spec.size.activities }, () => {
-    const deal = r.pick(dealRows);
+    const picked = r.pick(dealRows);
+    // Most activity is on open deals (3 in 5 picked on a closed deal move to an open one).
+    const deal = picked.stage !== 'closed_won' && picked.stage !== 'closed_lost' ? picked : openDeals.length > 0 && when.next() < 0.6 ? when.pick(openDeals) : picked;
+    const kind = r.pick(['note', 'call', 'email', 'meeting', 'task'] as const);
+    const subject = r.pick(ACTIVITY_SUBJECTS);
+    r.int(0, 10); // the fixed calendar's month and day (kept so the values after them do not change)
+    r.int(1, 28);
     return {
       id: newId(),
       tenantId,
-      kind: r.pick(['note', 'call', 'email', 'meeting', 'task'] as const),
-      subject: r.pick(ACTIVITY_SUBJECTS),
+      kind,
+      subject,
       body: 'Logged by the demo seed.',
       accountId: deal.accountId,
       dealId: deal.id,
       userId: deal.ownerId,
-      occurredAt: new Date(Date.UTC(2026, r.int(0, 10), r.int(1, 28))),
+      occurredAt: placeActivity(when, deal, today),
     };
   });
   await insertChunks(activityRows, 500, (chunk) => tx.insert(activities).values(chunk));
+  await tx.insert(demoDataAnchors).values({ tenantId, anchoredOn: today });
 
   const subjects: (typeof consentSubjects.$inferInsert)[] = [];
   const erased: { contactId: string; subjectId: string }[] = [];
@@ -218,13 +255,18 @@ function describeTenant(label: string, size: TenantSize): string {
   return `Seeding ${label}: ${counts.join(', ')}`;
 }
 
-/** Seeds the demo tenant, a second tenant and their users. Idempotence is the caller's job (`isEmpty`). */
+/**
+ * Seeds the demo tenant, a second tenant and their users, with dates placed relative to the clock's
+ * day (recorded in demo_data_anchors, so later starts can move them forward: aging.ts).
+ * Idempotence is the caller's job (`isEmpty`).
+ */
 export async function seedDemo(
   database: Database,
   keys: KeyService,
   sizes: { demo: TenantSize; second: TenantSize } = { demo: DEMO_SIZE, second: SECOND_SIZE },
-  options: { progress?: SeedProgress } = {},
+  options: { progress?: SeedProgress; clock?: Clock } = {},
 ): Promise<SeedResult> {
+  const today = todayOf(options.clock ?? systemClock);
   const progress = options.progress ?? (() => () => {});
   const demoDone = progress(describeTenant('the demo tenant "demo"', sizes.demo));
   const passwordHash = await hashPassword(DEMO_PASSWORD);
@@ -247,7 +289,7 @@ export async function seedDemo(
       size: sizes.demo,
       members: [owner, admin, manager, member].map((u) => ({ userId: u.id, role: u.role })),
       seed: 1,
-    });
+    }, today);
     demoDone();
     const secondDone = progress(describeTenant('a second tenant "globex"', sizes.second));
     const secondTenantId = await seedTenant(tx, keys, {
@@ -260,7 +302,7 @@ export async function seedDemo(
         { userId: owner.id, role: 'admin' },
       ],
       seed: 2,
-    });
+    }, today);
     secondDone();
     return { demoTenantId, secondTenantId, users: people };
   });

@@ -21,6 +21,8 @@ export function renderPrompt(prompt: GroundedPrompt, withPii: boolean): Rendered
     '- Use only the FACTS and RECORDS below. If they do not answer the question, say so.',
     '- Cite every record you mention inline as [kind:id], exactly as it is written in RECORDS (for example [deal:<id>]). Cite nothing else.',
     '- Text in double braces, such as {{contact_name}}, stands for personal data: copy it verbatim and never guess its value.',
+    '- Open, won and lost deal values are separate figures: never add them together. Dates are relative to the "Today" fact.',
+    '- When nothing matches, say what was searched; mention consent only when FACTS say it hid records.',
     '- Answer in plain text, in at most 200 words.',
   ].join('\n');
   const lines = [

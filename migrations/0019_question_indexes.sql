@@ -1,0 +1,2 @@
+CREATE INDEX "accounts_tenant_industry_idx" ON "accounts" USING btree ("tenant_id",lower("industry"));--> statement-breakpoint
+CREATE INDEX "deals_tenant_owner_idx" ON "deals" USING btree ("tenant_id","owner_id");

@@ -52,16 +52,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     viewer: v,
     can: (scope) => v.scopes.includes(scope),
     isAdmin: v.role === 'owner' || v.role === 'admin',
+    // A new tenant or no session: start the app afresh, so nothing of the previous one stays in memory.
     switchTenant: (slug) => {
       tenant.set(slug);
-      client.clear();
-      void client.resetQueries();
+      window.location.assign('/ui/');
     },
     signOut: async () => {
       await signOut();
-      tenant.set(null);
-      client.clear();
-      await client.resetQueries();
+      window.location.assign('/ui/');
     },
   };
   return <SessionContext.Provider value={session}>{children}</SessionContext.Provider>;

@@ -69,7 +69,11 @@ export function FireOnRecord({ targetId, kind }: { targetId: string; kind: 'deal
 
 function Ask() {
   const [question, setQuestion] = useState('');
-  const ask = useMutation({ mutationFn: (q: string) => run(ConsoleAskWorkspaceDocument, { question: q }) });
+  const client = useQueryClient();
+  const ask = useMutation({
+    mutationFn: (q: string) => run(ConsoleAskWorkspaceDocument, { question: q }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['agent-runs'] }),
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (question.trim()) ask.mutate(question.trim());

@@ -160,5 +160,6 @@ export function BarChart({ title, series, bars, format = (n) => n.toLocaleString
 }
 
 export const money = (n: number) => n.toLocaleString(undefined, { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-export const cents = (n: number) => `$${(n / 100).toFixed(2)}`;
+/** Cents as people read them: dollars from one dollar up, fractions of a cent below. */
+export const cents = (n: number) => (Math.abs(n) >= 100 ? `$${(n / 100).toFixed(2)}` : `${n.toFixed(n && Math.abs(n) < 0.1 ? 3 : 2)}¢`);
 export const when = (iso: string) => new Date(iso).toLocaleString();

@@ -198,6 +198,20 @@ describe('the same guarantees on the UI path as on /graphql and MCP', () => {
 });
 
 describe('the queries behind the pages', () => {
+  it("lists a deal's activities, and nothing for a deal consent hides", async () => {
+    const [deal] = await pact.sql<{ deal_id: string; n: number }>(
+      sql`select a.deal_id, count(*)::int as n from activities a join deals d on d.id = a.deal_id
+          where a.tenant_id = ${pact.seed.demoTenantId} and not d.consent_hidden and a.contact_id is null group by a.deal_id order by n desc limit 1`,
+    );
+    expect(deal).toBeDefined();
+    const q = 'query($id: ID!) { dealActivities(dealId: $id) { returned consentFiltered items { id subject } } }';
+    const res = await pact.gql<{ dealActivities: { returned: number; consentFiltered: number } }>(q, { id: deal?.deal_id }, { token: adminToken, tenant: 'demo' });
+    expect(res.body.data?.dealActivities.returned).toBeGreaterThanOrEqual(deal?.n ?? 1);
+    const [hidden] = await pact.sql<{ id: string }>(sql`select id from deals where tenant_id = ${pact.seed.demoTenantId} and consent_hidden limit 1`);
+    const none = await pact.gql<{ dealActivities: { returned: number } }>(q, { id: hidden?.id }, { token: adminToken, tenant: 'demo' });
+    expect(none.body.data?.dealActivities.returned).toBe(0);
+  });
+
   it('searches the audit log (read:audit) for owners, admins and auditor keys, and refuses members', async () => {
     const admin = await cookieFor('admin@pact.demo');
     const byUi = await consoleCall<{ auditLog: { items: { path: string; userEmail: string | null }[] } }>(admin, ConsoleAuditLogDocument, { filter: { path: 'UI' }, first: 5 });

@@ -54,6 +54,8 @@ describe('the console in Chromium', () => {
     await shot(admin.page, 'pipeline-1280');
     await admin.page.locator('.deal-card a').first().click();
     await admin.page.getByRole('link', { name: 'Back to pipeline' }).waitFor();
+    await admin.page.getByRole('heading', { name: 'Activities' }).waitFor();
+    await admin.page.locator('[data-testid=deal-activities], .state.empty').first().waitFor();
     await shot(admin.page, 'deal-1280');
   });
 

@@ -56,6 +56,9 @@ describe('the console in Chromium', () => {
     await admin.page.getByRole('link', { name: 'Back to pipeline' }).waitFor();
     await admin.page.getByRole('heading', { name: 'Activities' }).waitFor();
     await admin.page.locator('[data-testid=deal-activities], .state.empty').first().waitFor();
+    // Fire the deal agent on this record: its answer cites records, linked.
+    await admin.page.getByRole('button', { name: /^Run / }).first().click();
+    await admin.page.getByTestId('agent-answer').waitFor();
     await shot(admin.page, 'deal-1280');
   });
 

@@ -5,6 +5,7 @@ import { Link, navigate } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorState, Loading, Page, when } from '../ui';
 import { ConsentActions } from './consent-actions';
+import { FireOnRecord } from './agents';
 import { ConsentHistory } from './consent';
 
 export function ContactPage({ id }: { id: string }) {
@@ -64,6 +65,7 @@ export function ContactPage({ id }: { id: string }) {
               </>
             )}
           </section>
+          <FireOnRecord targetId={c.id} kind="contact" />
         </div>
       )}
     </Page>

@@ -62,7 +62,12 @@ export function createConsoleFiles(dist = CONSOLE_DIST) {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return new Response('Use GET.', { status: 405, headers: { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' } });
     }
-    const rest = decodeURIComponent(path.slice('/ui/'.length));
+    let rest: string;
+    try {
+      rest = decodeURIComponent(path.slice('/ui/'.length));
+    } catch {
+      return new Response('Not found.', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    }
     const asset = rest.startsWith('assets/') || /^[\w.-]+\.(svg|png|ico|json)$/.test(rest);
     if (asset) {
       const file = normalize(join(dist, rest));

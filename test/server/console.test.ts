@@ -90,6 +90,8 @@ describe('serving the console', () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await fetch(`${pact.url}/ui/assets/../../package.json`)).status).toBe(404);
     expect((await fetch(`${pact.url}/ui/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${pact.url}/ui/assets/%E0%A4%A.js`)).status).toBe(404);
+    expect((await fetch(`${pact.url}/ui/assets/app.js`, { method: 'POST' })).status).toBe(405);
   });
 });
 

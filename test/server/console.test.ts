@@ -235,6 +235,13 @@ describe('the queries behind the pages', () => {
     const member = await cookieFor('member@pact.demo');
     const refused = await consoleCall(member, ConsoleAuditLogDocument, { first: 5 });
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // The refusal is audited, and the user filter finds it.
+    const byUser = await consoleCall<{ auditLog: { items: { userEmail: string | null; outcome: string }[] } }>(admin, ConsoleAuditLogDocument, {
+      filter: { userEmail: 'Member@Pact.Demo' },
+      first: 5,
+    });
+    expect(byUser.body.data?.auditLog.items[0]).toMatchObject({ userEmail: 'member@pact.demo', outcome: 'DENIED' });
+    expect(byUser.body.data?.auditLog.items.every((e) => e.userEmail === 'member@pact.demo')).toBe(true);
   });
 
   it('reports usage and cost by day and tool as the ledger holds them (read:usage)', async () => {

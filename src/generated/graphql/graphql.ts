@@ -28,6 +28,8 @@ export type AuditFilter = {
   path?: AuditPath | null | undefined;
   /** Rows before this instant. */
   to?: string | null | undefined;
+  /** The signed-in user's e-mail, exactly (case-insensitive). */
+  userEmail?: string | null | undefined;
   userId?: string | number | null | undefined;
 };
 

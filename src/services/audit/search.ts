@@ -18,6 +18,8 @@ export interface AuditFilter {
   operation?: string | null;
   outcome?: AuditOutcome | null;
   userId?: string | null;
+  /** The signed-in user's e-mail, exactly (case-insensitive). */
+  userEmail?: string | null;
   /** Rows at or after this instant. */
   from?: Date | null;
   /** Rows before this instant. */
@@ -66,6 +68,7 @@ export async function searchAudit(ctx: ServiceContext, filter: AuditFilter, page
   if (filter.operation) where.push(eq(auditLog.operation, filter.operation));
   if (filter.outcome) where.push(eq(auditLog.outcome, filter.outcome));
   if (filter.userId) where.push(eq(auditLog.userId, filter.userId));
+  if (filter.userEmail) where.push(eq(users.email, filter.userEmail.trim().toLowerCase()));
   if (filter.from) where.push(gte(auditLog.at, filter.from));
   if (filter.to) where.push(lt(auditLog.at, filter.to));
   const rows = await ctx.tx

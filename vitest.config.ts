@@ -17,7 +17,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The fault tests run with `npm run test:faults` (vitest.faults.config.ts).
-    exclude: ['test/faults/**', 'node_modules/**'],
+    exclude: ['test/faults/**', 'test/ui/**', 'node_modules/**'],
     pool: 'forks',
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,

@@ -13,6 +13,9 @@ import './types/viewer';
 import './types/agents';
 import './types/briefing';
 import './types/audit-verification';
+import './types/audit-log';
+import './types/usage';
+import './types/agent-runs';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

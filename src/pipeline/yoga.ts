@@ -66,7 +66,9 @@ export function createPactYoga(options: YogaOptions): PactYoga {
   const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql ?? false,
+    // GraphiQL from the installed package (no CDN); it signs in with the console's session cookie.
+    graphiql: options.graphiql ? { title: 'Pact GraphiQL', credentials: 'same-origin', additionalHeaders: { 'x-pact-csrf': '1' } } : false,
+    renderGraphiQL: async (graphiql) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(graphiql),
     landingPage: false,
     logging: yogaLogging(logger),
     batching: false,
@@ -91,7 +93,7 @@ export function createPactYoga(options: YogaOptions): PactYoga {
       return { principal: call.principal, services, call };
     },
     plugins: [
-      useAuthentication(services, options.audiences),
+      useAuthentication(services, options.audiences, { uiPersistedOnly: !options.graphiql }),
       ...(persisted ? [persisted.plugin] : []),
       ...useHardening({ production: options.production ?? false, ...options.hardening }),
       ...(options.plugins ?? []),

@@ -15,6 +15,7 @@ import { OAUTH_ENDPOINTS, createOAuthEndpoints, type OAuthRateLimit } from './oa
 import { createOAuthProvider, type AutoApprove } from './oauth/provider';
 import { pactResources } from '../pipeline/resources';
 import { createOAuthRoutes } from './oauth/routes';
+import { CONSOLE_CSRF_HEADER, createConsoleFiles } from './console';
 import { createPactYoga, type PactYoga, type YogaOptions } from '../pipeline/yoga';
 
 export interface AppOptions {
@@ -34,6 +35,8 @@ export interface AppOptions {
   hardening?: YogaOptions['hardening'];
   /** The MCP endpoint, served at /mcp and /mcp/ (the composition root supplies it). */
   mcp?: (yoga: PactYoga, http: HttpPolicy) => { handle(request: Request): Promise<Response> };
+  /** The built console (default: console/dist, written by `npm run build:console`). */
+  consoleDist?: string;
   /** Mark the session cookie Secure (https deployments). */
   secureCookies?: boolean;
   oauth?: {
@@ -109,7 +112,13 @@ export function createApp(options: AppOptions): PactApp {
     resources.issuer,
   );
 
+  const consoleFiles = createConsoleFiles(options.consoleDist);
+
   const signIn = async (request: Request): Promise<Response> => {
+    // A cross-site form cannot send JSON: refusing other bodies keeps sign-in CSRF (login CSRF) out.
+    if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
+      return json(errorBody('BAD_REQUEST', 'Send a JSON body (Content-Type: application/json): {"email": "...", "password": "..."}.'), 415);
+    }
     let body: unknown;
     try {
       body = await request.json();
@@ -199,7 +208,15 @@ export function createApp(options: AppOptions): PactApp {
     const path = url.pathname;
     if (path === '/graphql' || path === '/graphql/') {
       const foreignHost = await refuseForeignHost(services, request, http, 'graphql');
-      return foreignHost ? json({ errors: [{ message: foreignHost, extensions: { code: 'FORBIDDEN', reason: 'FOREIGN_HOST' } }] }, 403) : yoga.fetch(request);
+      if (foreignHost) return json({ errors: [{ message: foreignHost, extensions: { code: 'FORBIDDEN', reason: 'FOREIGN_HOST' } }] }, 403);
+      // Cookie-authenticated calls (the console, GraphiQL) must carry a header a cross-site page cannot set without a CORS preflight.
+      const creds = credentialsOf(request);
+      if (creds.sessionCookie && !creds.bearer && request.method !== 'OPTIONS' && !request.headers.has(CONSOLE_CSRF_HEADER)) {
+        if (options.graphiql && request.method === 'GET' && (request.headers.get('accept') ?? '').includes('text/html')) return yoga.fetch(request);
+        const message = `A signed-in browser call must send the ${CONSOLE_CSRF_HEADER} header (CSRF protection).`;
+        return json({ errors: [{ message, extensions: { code: 'FORBIDDEN', reason: 'CSRF' } }] }, 403);
+      }
+      return yoga.fetch(request);
     }
     if (mcp && (path === '/mcp' || path === '/mcp/')) return mcpCall(mcp, request);
     if (path === '/auth/sign-in') {
@@ -208,11 +225,15 @@ export function createApp(options: AppOptions): PactApp {
     if (path === '/auth/sign-out') {
       return request.method === 'POST' ? signOut(request) : json(errorBody('METHOD_NOT_ALLOWED', 'Use POST.'), 405, { allow: 'POST' });
     }
+    if (path === '/ui') return new Response(null, { status: 308, headers: { location: '/ui/' } });
+    if (path.startsWith('/ui/')) return consoleFiles(request, path);
     const oauth = await oauthRoutes.handle(request, path);
     if (oauth) return oauth;
     if (path === '/healthz') return health();
     if (path === '/') {
-      return json({ name: 'Pact', graphql: `${options.publicUrl}/graphql`, signIn: `${options.publicUrl}/auth/sign-in` });
+      // Browsers go to the console; API clients asking for JSON get the entry points.
+      if (!(request.headers.get('accept') ?? '').includes('application/json')) return new Response(null, { status: 302, headers: { location: '/ui/' } });
+      return json({ name: 'Pact', console: `${options.publicUrl}/ui/`, graphql: `${options.publicUrl}/graphql`, signIn: `${options.publicUrl}/auth/sign-in` });
     }
     return json(errorBody('NOT_FOUND', `No route for ${path}.`), 404);
   };

@@ -46,3 +46,16 @@ export function requireId(id: string, what = 'id'): string {
 export function optionalId(id: string | null | undefined, what: string): string | undefined {
   return id === null || id === undefined ? undefined : requireId(id, what);
 }
+
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 100;
+
+/** A page size argument (`first`): 1 to MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE when absent. */
+export function pageSize(first: number | null | undefined): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1) throw badInput(ErrorCode.BadUserInput, '`first` must be a positive integer.');
+  if (size > MAX_PAGE_SIZE) {
+    throw badInput(ErrorCode.PageSizeExceeded, `\`first\` may be at most ${MAX_PAGE_SIZE}.`, { max: MAX_PAGE_SIZE });
+  }
+  return size;
+}

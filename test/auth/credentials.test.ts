@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/services/auth/authenticator';
-import { startTestPact, type TestPact } from '../helpers/pact';
+import { persistedText, startTestPact, type TestPact } from '../helpers/pact';
+import { ConsoleViewerDocument } from '../../src/generated/graphql/graphql';
 
 let pact: TestPact;
 beforeAll(async () => {
@@ -22,8 +23,9 @@ describe('sign-in', () => {
     const cookie = browser.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^pact_session=pact_sess_[A-Za-z0-9_-]+; Path=\/; HttpOnly; SameSite=Lax/);
     expect(((await browser.json()) as { token?: string }).token).toBeUndefined();
-    const viaCookie = await pact.gql('{ viewer { role tenantSlug } }', {}, { cookie: cookie.split(';')[0] ?? '' });
-    expect(viaCookie.body.data).toEqual({ viewer: { role: 'manager', tenantSlug: 'demo' } });
+    // A console session runs persisted operations only (GraphiQL, in development, may send text).
+    const viaCookie = await pact.gql<{ viewer: { role: string; tenantSlug: string } }>(persistedText(ConsoleViewerDocument), {}, { cookie: cookie.split(';')[0] ?? '' });
+    expect(viaCookie.body.data?.viewer).toMatchObject({ role: 'manager', tenantSlug: 'demo' });
 
     const token = await pact.signIn('member@pact.demo');
     expect(token).toMatch(/^pact_sess_/);

@@ -69,7 +69,7 @@ const sealedRow = async () => {
 };
 
 describe('auditVerification (GraphQL)', () => {
-  it('shows owners and admins an intact log and refuses everyone else', async () => {
+  it('shows owners, admins and read:audit keys an intact log and refuses everyone else', async () => {
     const report = await graphqlReport();
     expect(report).toMatchObject({ ok: true, firstBroken: null });
     expect(report?.seals).toBeGreaterThan(0);
@@ -78,7 +78,8 @@ describe('auditVerification (GraphQL)', () => {
     for (const token of [member, key]) {
       const refused = await overGraphql(token);
       expect(refused.body.data?.auditVerification ?? null).toBeNull();
-      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRole: ['owner', 'admin'] });
+      // The read:audit scope: owners and admins hold it, an auditor key can be given it.
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', scope: 'read:audit' });
     }
   });
 });

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPact, type TestPact } from '../helpers/pact';
+import { persistedText, startTestPact, type TestPact } from '../helpers/pact';
+import { ConsoleViewerDocument } from '../../src/generated/graphql/graphql';
 
 let pact: TestPact;
 let owner: string;
@@ -96,7 +97,7 @@ describe('one audit row per call', () => {
       body: JSON.stringify({ email: 'member@pact.demo', password: 'pact-demo' }),
     });
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const row = await oneRow(() => pact.gql('{ deals(first: 2) { returned } }', {}, { cookie }));
+    const row = await oneRow(() => pact.gql(persistedText(ConsoleViewerDocument), {}, { cookie }));
     expect(row).toMatchObject({ path: 'ui', outcome: 'ok', api_key_id: null });
     expect(row.user_id).toBe(pact.seed.users.find((u) => u.email === 'member@pact.demo')?.id);
   });

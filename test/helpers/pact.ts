@@ -14,6 +14,7 @@ import { pactMcp } from '../../src/mcp/index';
 import { createApp, type AppOptions } from '../../src/server/app';
 import { keepConnectionsAlive } from '../../src/app/start';
 import { freshDatabase } from './database';
+import { persistedOperations } from '../../src/graphql/persisted';
 
 /** Small seed with known consent numbers; tests count the rest from the database. */
 export const TEST_SIZE: TenantSize = {
@@ -88,6 +89,12 @@ export interface TestPactOptions {
   clock?: Clock;
   /** Seed sizes (TEST_SIZE and SECOND_TEST_SIZE by default). */
   sizes?: { demo: TenantSize; second: TenantSize };
+  /** Serve GraphiQL (development: console sessions may then send query text too). */
+  graphiql?: boolean;
+  /** The console bundle served at /ui/. */
+  consoleDist?: string;
+  /** Mark the session cookie Secure. */
+  secureCookies?: boolean;
 }
 
 /** The day tests run on: the seed's dates and the agents' "today" are placed relative to it. */
@@ -119,6 +126,9 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
     oauth: { rateLimit: false, ...options.oauth },
     ...(options.hardening ? { hardening: options.hardening } : {}),
     ...(options.trustProxy ? { trustProxy: true } : {}),
+    ...(options.graphiql ? { graphiql: true } : {}),
+    ...(options.consoleDist ? { consoleDist: options.consoleDist } : {}),
+    ...(options.secureCookies ? { secureCookies: true } : {}),
   });
   listener = app.listener;
 
@@ -126,7 +136,10 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.tenant) headers['x-tenant-id'] = options.tenant;
-    if (options.cookie) headers.cookie = options.cookie;
+    if (options.cookie) {
+      headers.cookie = options.cookie;
+      headers['x-pact-csrf'] ??= '1';
+    }
     const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse['body'] } as never;
   };
@@ -173,6 +186,14 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
     },
   };
 }
+
+/** A persisted operation's manifest text (what a restricted caller may send as `query`). */
+export const persistedText = (document: unknown): string => {
+  const hash = (document as { __meta__?: { hash?: string } }).__meta__?.hash ?? '';
+  const text = persistedOperations()[hash];
+  if (!text) throw new Error(`not a persisted document: ${hash}`);
+  return text;
+};
 
 /** The database's own message for a failed statement (drizzle wraps it as `cause`). */
 export async function dbError(promise: Promise<unknown>): Promise<string> {

@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpPolicy } from '../../src/pipeline/http-guards';
 import { DEMO_PASSWORD } from '../../src/services/seed/demo';
-import { startTestPact, type TestPact } from '../helpers/pact';
+import { persistedText, startTestPact, type TestPact } from '../helpers/pact';
+import { ConsoleViewerDocument } from '../../src/generated/graphql/graphql';
 
 const INSPECTOR = 'http://inspector.test:6274';
 
@@ -109,7 +110,7 @@ describe('browser credentials and CORS on /mcp', () => {
     });
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect(cookie).toMatch(/^pact_session=pact_sess_/);
-    const console = await pact.gql('{ __typename }', {}, { cookie });
+    const console = await pact.gql(persistedText(ConsoleViewerDocument), {}, { cookie });
     expect(console.status).toBe(200);
     const res = await fetch(`${pact.url}/mcp/`, {
       method: 'POST',

@@ -1,4 +1,4 @@
-import { ACTIVITY_KINDS, createActivity, type ActivityRecord } from '../../services/crm/activities';
+import { ACTIVITY_KINDS, createActivity, listDealActivities, type ActivityRecord, type DealActivities } from '../../services/crm/activities';
 import { builder } from '../builder';
 import { svc } from '../context';
 
@@ -51,5 +51,26 @@ builder.mutationField('createActivity', (t) =>
         contactId: str(input.contactId),
         dealId: str(input.dealId),
       }),
+  }),
+);
+
+const DealActivitiesRef = builder.objectRef<DealActivities>('DealActivities').implement({
+  description: "A deal's activities, newest first, after the consent gate.",
+  fields: (t) => ({
+    items: t.field({ type: [Activity], resolve: (r) => r.items }),
+    returned: t.exposeInt('returned'),
+    consentFiltered: t.exposeInt('consentFiltered', { description: 'Activities hidden because the contact they were logged against is hidden by consent.' }),
+  }),
+});
+
+builder.queryField('dealActivities', (t) =>
+  t.field({
+    type: DealActivitiesRef,
+    scope: 'read:deals',
+    cost: 0.05,
+    rateLimitPerMin: 60,
+    description: 'The activities logged against a deal, newest first (a hidden or unknown deal answers an empty list).',
+    args: { dealId: t.arg.id({ required: true }), first: t.arg.int({ description: 'At most this many, 1–100 (default 25).' }) },
+    resolve: (_, args, ctx) => listDealActivities(svc(ctx), String(args.dealId), args.first ?? 25),
   }),
 );

@@ -1,4 +1,3 @@
-import { ADMIN_ROLES } from '../../services/auth/scopes';
 import type { AuditBreak, AuditVerification } from '../../services/audit/verify';
 import { builder } from '../builder';
 import { svc } from '../context';
@@ -37,8 +36,7 @@ const AuditVerificationRef = builder.objectRef<AuditVerification>('AuditVerifica
 builder.queryField('auditVerification', (t) =>
   t.field({
     type: AuditVerificationRef,
-    roles: ADMIN_ROLES,
-    roleAction: 'Verifying the audit log',
+    scope: 'read:audit',
     rateLimitPerMin: 10,
     description:
       "Recomputes the tenant's audit seals: every seal's signature and link, every sealed row's MAC, count and root, and every unsealed row's MAC. Reads the whole log: slow on large tenants.",

@@ -1,3 +1,4 @@
+import { consentOverview, listConsentSubjects, type ConsentOverview, type ConsentSubjectPage } from '../../services/consent/list';
 import { findSubject, setConsent, subjectHistory, type ConsentHistoryEntry, type ConsentStatus, type ConsentSubjectRecord } from '../../services/consent/subjects';
 import { ADMIN_ROLES } from '../../services/auth/scopes';
 import { checkConsent, type ConsentCheck } from '../../services/consent/check';
@@ -101,4 +102,62 @@ consentMutation(
   'erased',
   'Erase a subject (owners and admins only). For an e-mail, its contacts (ciphertext and blind index) are deleted; for a domain, its accounts and deals stay hidden for good. Irreversible.',
   { roleAction: 'Erasing a subject' },
+);
+
+const ConsentSubjectPageRef = builder.objectRef<ConsentSubjectPage>('ConsentSubjectPage').implement({
+  description: 'A page of consent records, most recently created first.',
+  fields: (t) => ({
+    items: t.field({ type: [ConsentSubject], resolve: (p) => p.items }),
+    returned: t.exposeInt('returned'),
+    hasMore: t.exposeBoolean('hasMore'),
+    nextCursor: t.exposeString('nextCursor', { nullable: true }),
+  }),
+});
+
+builder.queryField('consentSubjects', (t) =>
+  t.field({
+    type: ConsentSubjectPageRef,
+    scope: 'read:consent',
+    rateLimitPerMin: 60,
+    description: 'Consent records with status and history (read:consent). E-mail subjects never show the address: look one up with `consentSubject`.',
+    args: {
+      status: t.arg({ type: ConsentStatusEnum }),
+      kind: t.arg({ type: SubjectKind }),
+      first: t.arg.int({ description: 'Page size, 1–100 (default 25).' }),
+      after: t.arg.string({ description: 'The `nextCursor` of the previous page.' }),
+    },
+    resolve: (_, args, ctx) => listConsentSubjects(svc(ctx), { status: args.status ?? null, kind: args.kind ?? null }, args),
+  }),
+);
+
+const ConsentSubjectCounts = builder.objectRef<ConsentOverview['subjects']>('ConsentSubjectCounts').implement({
+  fields: (t) => ({
+    granted: t.exposeInt('granted'),
+    suppressed: t.exposeInt('suppressed'),
+    withdrawn: t.exposeInt('withdrawn'),
+    erased: t.exposeInt('erased'),
+  }),
+});
+
+const ConsentHiddenCounts = builder.objectRef<ConsentOverview['hidden']>('ConsentHiddenCounts').implement({
+  fields: (t) => ({
+    accounts: t.exposeInt('accounts'),
+    contacts: t.exposeInt('contacts'),
+    deals: t.exposeInt('deals'),
+  }),
+});
+
+builder.queryField('consentOverview', (t) =>
+  t.field({
+    type: builder.objectRef<ConsentOverview>('ConsentOverview').implement({
+      description: 'Consent records by status, and the records each list hides now (the unfiltered `consentFiltered` of accounts, contacts and deals).',
+      fields: (f) => ({
+        subjects: f.field({ type: ConsentSubjectCounts, resolve: (o) => o.subjects }),
+        hidden: f.field({ type: ConsentHiddenCounts, resolve: (o) => o.hidden }),
+      }),
+    }),
+    scope: 'read:consent',
+    description: 'How many subjects are suppressed, withdrawn or erased, and how many records each list hides (read:consent).',
+    resolve: (_, __, ctx) => consentOverview(svc(ctx)),
+  }),
 );

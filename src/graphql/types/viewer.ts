@@ -3,6 +3,23 @@ import { callerProfile } from '../../services/auth/users';
 import { builder } from '../builder';
 import { svc } from '../context';
 
+interface ViewerTenantShape {
+  id: string;
+  slug: string;
+  name: string;
+  role: string;
+}
+
+const ViewerTenant = builder.objectRef<ViewerTenantShape>('ViewerTenant').implement({
+  description: 'A tenant the signed-in user belongs to, with their role there.',
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    role: t.exposeString('role'),
+  }),
+});
+
 const Viewer = builder.objectRef<Principal>('Viewer').implement({
   description: 'Who the caller is: tenant, role and scopes.',
   fields: (t) => ({
@@ -16,6 +33,11 @@ const Viewer = builder.objectRef<Principal>('Viewer').implement({
       nullable: true,
       description: "The signed-in user's e-mail; null for API keys.",
       resolve: async (_, __, ctx) => (await callerProfile(svc(ctx)))?.email ?? null,
+    }),
+    tenants: t.field({
+      type: [ViewerTenant],
+      description: "The signed-in user's tenants (send one as X-Tenant-ID); other callers see the tenant they act in.",
+      resolve: (p) => p.tenants ?? [{ id: p.tenantId, slug: p.tenantSlug, name: p.tenantSlug, role: p.role }],
     }),
     displayName: t.string({
       nullable: true,

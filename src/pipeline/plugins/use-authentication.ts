@@ -45,7 +45,14 @@ export function graphqlChallenge(resource: string, request: Request): string {
  * a call that ends without executing (parse or validation error, bad header) is audited at the end.
  * Every 401 carries `WWW-Authenticate` naming the resource's metadata document.
  */
-export function useAuthentication(services: Services, audiences: ReadonlySet<string>): Plugin {
+export function useAuthentication(
+  services: Services,
+  audiences: ReadonlySet<string>,
+  options: {
+    /** Console sessions (path `ui`) may run only persisted operations: on unless GraphiQL is served (development). */
+    uiPersistedOnly?: boolean;
+  } = {},
+): Plugin {
   const [resource] = audiences;
   return {
     onResponse({ request, response }) {
@@ -57,14 +64,20 @@ export function useAuthentication(services: Services, audiences: ReadonlySet<str
       const path = request.headers.get('cookie') && !request.headers.get('authorization') ? 'ui' : 'graphql';
       let call: Call;
       try {
-        call = newCall(await authenticateRequest(services, request, path, audiences));
+        const principal = await authenticateRequest(services, request, path, audiences);
+        call = newCall(options.uiPersistedOnly && principal.path === 'ui' ? { ...principal, trustedDocumentsOnly: true } : principal);
       } catch (error) {
         if (!isPactError(error)) throw error;
+        // Drop `documentId` (and name a query): yoga's parameter check would otherwise answer BAD_REQUEST instead of this refusal.
+        const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };
+        setParams({ ...rest, query: typeof rest.query === 'string' ? rest.query : '' });
         setResult({ errors: [error] });
         return;
       }
       calls.set(request, call);
-      if (call.principal.trustedDocumentsOnly) {
+      // A persisted operation named by hash runs for every caller; restricted callers may run nothing else.
+      const byHash = typeof (params as { documentId?: unknown }).documentId === 'string' || params.extensions?.persistedQuery !== undefined;
+      if (call.principal.trustedDocumentsOnly || byHash) {
         const trusted = persistedDocumentOf(params);
         // `documentId` is ours to read: yoga's parameter check, which runs next, refuses unknown parameters.
         const { documentId: _id, ...rest } = params as GraphQLParams & { documentId?: unknown };

@@ -111,10 +111,11 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
         .limit(1);
       if (!session) return null;
       const rows = await tx
-        .select({ tenantId: tenants.id, slug: tenants.slug, role: memberships.role })
+        .select({ tenantId: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
         .from(memberships)
         .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
-        .where(eq(memberships.userId, session.userId));
+        .where(eq(memberships.userId, session.userId))
+        .orderBy(tenants.name);
       return { session, rows };
     });
     if (!result) throw unauthenticated('Session expired or signed out; sign in again.');
@@ -140,6 +141,7 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
       client: session.kind === 'browser' ? 'console' : 'session-token',
       path,
       trustedDocumentsOnly: false,
+      tenants: rows.map((m) => ({ id: m.tenantId, slug: m.slug, name: m.name, role: m.role })),
     };
   };
 

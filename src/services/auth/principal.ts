@@ -17,6 +17,8 @@ export interface Principal {
   path: CallPath;
   /** API keys restricted to persisted operations. */
   trustedDocumentsOnly: boolean;
+  /** Signed-in sessions: every tenant of the user and the role there (the console's tenant switcher). */
+  tenants?: readonly { id: string; slug: string; name: string; role: string }[];
   /** OAuth access tokens: the resource (RFC 8707) the token was issued for. */
   resource?: string;
 }

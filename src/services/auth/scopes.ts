@@ -9,6 +9,12 @@ export const SCOPES = [
   /** Only `consentCheck`: may one data subject be processed (an author's MCP server asking, PactConsentStore). */
   'check:consent',
   'admin:keys',
+  /** The audit log: search and chain verification (owners, admins, and read-only auditor keys). */
+  'read:audit',
+  /** Usage and cost from the ledger. */
+  'read:usage',
+  /** Consent records and their counts (the list; one subject is looked up with write:consent). */
+  'read:consent',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -27,7 +33,7 @@ export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
 export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
   owner: SCOPES,
   admin: SCOPES,
-  manager: [...READ_SCOPES, 'write:crm', 'write:consent', 'check:consent'],
+  manager: [...READ_SCOPES, 'write:crm', 'write:consent', 'check:consent', 'read:usage', 'read:consent'],
   member: [...READ_SCOPES, 'write:crm'],
 };
 

@@ -1,8 +1,8 @@
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { activities, contacts, deals, accounts } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
-import type { ServiceContext } from '../context';
+import { record, type ServiceContext } from '../context';
 import { requireId } from '../input';
 import { optionalText, requiredText } from '../input';
 
@@ -67,4 +67,34 @@ export async function createActivity(ctx: ServiceContext, input: ActivityInput):
     .returning();
   if (!row) throw new Error('insert returned nothing');
   return row;
+}
+
+/** What a deal's activity list answers: the newest activities, and how many consent hid (those logged against a hidden contact). */
+export interface DealActivities {
+  items: ActivityRecord[];
+  returned: number;
+  consentFiltered: number;
+}
+
+/**
+ * The activities logged against a deal the caller can see, newest first (at most `first`, up to 100).
+ * A hidden deal answers like an unknown one (empty); an activity tied to a contact that consent
+ * hides is counted, never shown.
+ */
+export async function listDealActivities(ctx: ServiceContext, dealId: string, first = 25): Promise<DealActivities> {
+  requireId(dealId, 'dealId');
+  const size = Math.min(Math.max(1, Math.trunc(first)), 100);
+  const tenantId = ctx.principal.tenantId;
+  const [deal] = await ctx.tx.select({ id: deals.id }).from(deals).where(and(eq(deals.tenantId, tenantId), eq(deals.id, dealId))).limit(1);
+  if (!deal) return { items: [], returned: 0, consentFiltered: 0 };
+  const rows = await ctx.tx
+    .select({ activity: activities, visibleContact: contacts.id })
+    .from(activities)
+    .leftJoin(contacts, and(eq(contacts.tenantId, activities.tenantId), eq(contacts.id, activities.contactId)))
+    .where(and(eq(activities.tenantId, tenantId), eq(activities.dealId, dealId)))
+    .orderBy(desc(activities.occurredAt), desc(activities.id));
+  const visible = rows.filter((r) => r.activity.contactId === null || r.visibleContact !== null);
+  const items = visible.slice(0, size).map((r) => r.activity);
+  record(ctx, items.length, rows.length - visible.length);
+  return { items, returned: items.length, consentFiltered: rows.length - visible.length };
 }

@@ -1,8 +1,6 @@
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from '../input';
 import { ErrorCode, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
-
-export const DEFAULT_PAGE_SIZE = 25;
-export const MAX_PAGE_SIZE = 100;
 
 export interface PageArgs {
   first?: number | null | undefined;
@@ -25,15 +23,6 @@ export const consentNote = (hidden: number): string =>
 /** What a page tells the caller about hidden records, when it may not tell the count. */
 export interface WithheldCount {
   note: string;
-}
-
-export function pageSize(first: number | null | undefined): number {
-  const size = first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(size) || size < 1) throw badInput(ErrorCode.BadUserInput, '`first` must be a positive integer.');
-  if (size > MAX_PAGE_SIZE) {
-    throw badInput(ErrorCode.PageSizeExceeded, `\`first\` may be at most ${MAX_PAGE_SIZE}.`, { max: MAX_PAGE_SIZE });
-  }
-  return size;
 }
 
 export function afterId(ctx: ServiceContext, list: string, after: string | null | undefined): string | null {

@@ -1,0 +1,88 @@
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { agentRuns } from '../../db/schema';
+import { ErrorCode, badInput } from '../../lib/errors';
+import { isUuid } from '../../lib/ids';
+import { ADMIN_ROLES, type MemberRole } from '../auth/scopes';
+import { record, type ServiceContext } from '../context';
+import { pageSize } from '../input';
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface AgentRunEntry {
+  id: string;
+  agent: string;
+  path: string;
+  userId: string | null;
+  apiKeyId: string | null;
+  targetKind: string | null;
+  targetId: string | null;
+  outcome: string;
+  /** `consent_<status>` for a blocked run, the error code for a failed one. */
+  reason: string | null;
+  provider: string;
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  costCents: number;
+  citations: { kind: string; id: string }[];
+  createdAt: Date;
+}
+
+export interface AgentRunPage {
+  items: AgentRunEntry[];
+  returned: number;
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+const LIST = 'agent_runs';
+
+/**
+ * Stored agent runs, newest first: every run of the tenant for owners and admins, the caller's own
+ * for everyone else (an API key sees its own). The answers stay sealed; citations are record ids.
+ */
+export async function listAgentRuns(ctx: ServiceContext, filter: { agent?: string | null }, page: PageArgs): Promise<AgentRunPage> {
+  const size = pageSize(page.first);
+  const { tenantId, userId, apiKeyId, role } = ctx.principal;
+  const where: SQL[] = [eq(agentRuns.tenantId, tenantId)];
+  if (!ADMIN_ROLES.includes(role as MemberRole)) {
+    where.push(userId ? eq(agentRuns.userId, userId) : eq(agentRuns.apiKeyId, apiKeyId ?? '00000000-0000-0000-0000-000000000000'));
+  }
+  if (filter.agent) where.push(eq(agentRuns.agent, filter.agent));
+  if (page.after) {
+    const id = ctx.cursors.decode(page.after, tenantId, LIST);
+    if (!isUuid(id)) throw badInput(ErrorCode.InvalidCursor, 'The cursor is invalid, expired, or belongs to another list.');
+    where.push(lt(agentRuns.id, id));
+  }
+  const rows = await ctx.tx
+    .select()
+    .from(agentRuns)
+    .where(and(...where))
+    .orderBy(desc(agentRuns.id))
+    .limit(size + 1);
+  const hasMore = rows.length > size;
+  const items = rows.slice(0, size).map((r) => ({
+    id: r.id,
+    agent: r.agent,
+    path: r.path,
+    userId: r.userId,
+    apiKeyId: r.apiKeyId,
+    targetKind: r.targetKind,
+    targetId: r.targetId,
+    outcome: r.outcome,
+    reason: r.reason,
+    provider: r.provider,
+    model: r.model,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    costCents: r.costMicrocents / 1_000_000,
+    citations: r.citations,
+    createdAt: r.createdAt,
+  }));
+  record(ctx, items.length);
+  const last = items.at(-1);
+  return { items, returned: items.length, hasMore, nextCursor: hasMore && last ? ctx.cursors.encode({ tenantId, list: LIST, lastId: last.id }) : null };
+}

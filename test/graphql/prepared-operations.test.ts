@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { parse, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -68,6 +70,14 @@ const post = async (yoga: PactYoga, body: Record<string, unknown>, token = admin
 };
 
 const manifest = persistedOperations();
+/** The console's own operations (console/operations): compiled here, answered in test/server/console.test.ts and the browser tests. */
+const consoleOperations = new Set(
+  readdirSync(join(import.meta.dirname, '..', '..', 'console', 'operations'))
+    .filter((file) => file.endsWith('.graphql'))
+    .flatMap((file) => [...readFileSync(join(import.meta.dirname, '..', '..', 'console', 'operations', file), 'utf8').matchAll(/^(?:query|mutation) (\w+)/gm)].map((m) => m[1] ?? '')),
+);
+const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
+const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
   const found = Object.values(manifest).find((source) => source.startsWith(`query ${name}(`) || source.startsWith(`query ${name} `));
   if (!found) throw new Error(`no persisted operation ${name}`);
@@ -113,13 +123,16 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(Object.keys(manifest)).toHaveLength(10);
+    expect(apiOperations).toHaveLength(10);
+    expect(consoleOperations.size).toBeGreaterThanOrEqual(20);
+    expect(Object.keys(manifest)).toHaveLength(apiOperations.length + consoleOperations.size);
+    const total = Object.keys(manifest).length;
     // One parse and one validation per manifest operation, at start.
-    expect(counts).toEqual({ parse: 10, validate: 10 });
+    expect(counts).toEqual({ parse: total, validate: total });
     for (const source of Object.values(manifest)) expect(preparedOperation(yoga, parse(source))?.compiled).toEqual(expect.objectContaining({ query: expect.any(Function) }));
     const result = await post(yoga, { query: sourceOf('ListAgents') });
     expect(result.body.errors).toBeUndefined();
-    expect(counts).toEqual({ parse: 10, validate: 10 });
+    expect(counts).toEqual({ parse: total, validate: total });
   });
 
   it('answers a persisted document with neither parse nor validation; an ad-hoc one is parsed and validated', async () => {
@@ -177,7 +190,7 @@ describe('persisted operations prepared at start', () => {
       if (a.body.errors?.length) outcomes.errors += 1;
       else outcomes.data += 1;
     }
-    expect(seen.size).toBe(Object.keys(manifest).length);
+    expect(seen.size).toBe(apiOperations.length);
     expect(outcomes.data).toBeGreaterThanOrEqual(14);
     expect(outcomes.errors).toBeGreaterThanOrEqual(9);
   });

@@ -15,7 +15,7 @@ const AgentRunEntryRef = builder.objectRef<AgentRunEntry>('AgentRunEntry').imple
     userId: t.exposeID('userId', { nullable: true }),
     apiKeyId: t.exposeID('apiKeyId', { nullable: true }),
     targetKind: t.exposeString('targetKind', { nullable: true }),
-    targetId: t.exposeID('targetId', { nullable: true }),
+    targetId: t.exposeID('targetId', { nullable: true, description: 'Null while consent hides the target (a blocked run, or a record withdrawn since).' }),
     outcome: t.exposeString('outcome', { description: 'ok, blocked, denied, rate_limited or error.' }),
     reason: t.exposeString('reason', { nullable: true, description: '`consent_<status>` for a blocked run, the error code for a failed one.' }),
     provider: t.exposeString('provider'),
@@ -23,7 +23,7 @@ const AgentRunEntryRef = builder.objectRef<AgentRunEntry>('AgentRunEntry').imple
     inputTokens: t.exposeInt('inputTokens'),
     outputTokens: t.exposeInt('outputTokens'),
     costCents: t.exposeFloat('costCents'),
-    citations: t.field({ type: [RunCitation], resolve: (r) => r.citations }),
+    citations: t.field({ type: [RunCitation], description: 'The cited records consent still lets the caller read.', resolve: (r) => r.citations }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });

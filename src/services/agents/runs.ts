@@ -1,5 +1,5 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import { agentRuns } from '../../db/schema';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { accounts, agentRuns, contacts, deals } from '../../db/schema';
 import { ErrorCode, badInput } from '../../lib/errors';
 import { isUuid } from '../../lib/ids';
 import { ADMIN_ROLES, type MemberRole } from '../auth/scopes';
@@ -64,14 +64,17 @@ export async function listAgentRuns(ctx: ServiceContext, filter: { agent?: strin
     .orderBy(desc(agentRuns.id))
     .limit(size + 1);
   const hasMore = rows.length > size;
-  const items = rows.slice(0, size).map((r) => ({
+  const shownRows = rows.slice(0, size);
+  const visible = await visibleRecords(ctx, shownRows.flatMap((r) => [...r.citations, ...(r.targetKind && r.targetId ? [{ kind: r.targetKind, id: r.targetId }] : [])]));
+  const shown = (kind: string | null, id: string | null) => kind !== null && id !== null && visible.has(`${kind}:${id}`);
+  const items = shownRows.map((r) => ({
     id: r.id,
     agent: r.agent,
     path: r.path,
     userId: r.userId,
     apiKeyId: r.apiKeyId,
     targetKind: r.targetKind,
-    targetId: r.targetId,
+    targetId: shown(r.targetKind, r.targetId) ? r.targetId : null,
     outcome: r.outcome,
     reason: r.reason,
     provider: r.provider,
@@ -79,10 +82,28 @@ export async function listAgentRuns(ctx: ServiceContext, filter: { agent?: strin
     inputTokens: r.inputTokens,
     outputTokens: r.outputTokens,
     costCents: r.costMicrocents / 1_000_000,
-    citations: r.citations,
+    citations: r.citations.filter((c) => shown(c.kind, c.id)),
     createdAt: r.createdAt,
   }));
   record(ctx, items.length);
   const last = items.at(-1);
   return { items, returned: items.length, hasMore, nextCursor: hasMore && last ? ctx.cursors.encode({ tenantId, list: LIST, lastId: last.id }) : null };
+}
+
+const TABLES = { account: accounts, contact: contacts, deal: deals } as const;
+
+/**
+ * The records among `refs` the caller may see now (`kind:id`): a run's target and citations are
+ * shown only while consent lets the record be read (a blocked run's target, a record withdrawn
+ * since, stays out of the history). Read under the application role, so row-level security decides.
+ */
+async function visibleRecords(ctx: ServiceContext, refs: { kind: string; id: string }[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (const [kind, table] of Object.entries(TABLES)) {
+    const ids = [...new Set(refs.filter((r) => r.kind === kind && isUuid(r.id)).map((r) => r.id))];
+    if (ids.length === 0) continue;
+    const rows = await ctx.tx.select({ id: table.id }).from(table).where(and(eq(table.tenantId, ctx.principal.tenantId), inArray(table.id, ids)));
+    for (const row of rows) seen.add(`${kind}:${row.id}`);
+  }
+  return seen;
 }

@@ -23,12 +23,9 @@ export type Leave = <R>(work: () => Promise<R>) => Promise<R>;
 export interface Phase<T> {
   leave: Leave;
   tx(): Db;
-  /** Work that must commit with the last transaction: run, in order, just before it commits (not on rollback). */
-  beforeCommit(hook: (tx: Db) => Promise<void>): void;
   /**
-   * One statement that must commit with the last transaction, sent after the `beforeCommit` hooks
-   * and together with COMMIT, without waiting for its answer first. `statement` must issue exactly one
-   * statement at once (no awaits before it). If it fails, the transaction commits nothing and the
+   * One statement that must commit with the last transaction, sent together with COMMIT without
+   * waiting for its answer first. `statement` must issue exactly one statement at once (no awaits before it). If it fails, the transaction commits nothing and the
    * result is its error, as if it had failed inside.
    */
   withCommit(statement: (tx: Db) => Promise<unknown>): void;
@@ -77,14 +74,12 @@ export async function withTenantPhases<T>(
   let waiting: Deferred<void> | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let current: Db | undefined;
-  const hooks: ((tx: Db) => Promise<void>)[] = [];
   const lastStatements: ((tx: Db) => Promise<unknown>)[] = [];
   let sent: Promise<unknown>[] = [];
   const committedHooks: (() => void)[] = [];
   const phase: Phase<T> = {
     leave: (work) => leave(work),
     tx: () => tx(),
-    beforeCommit: (hook) => void hooks.push(hook),
     withCommit: (statement) => void lastStatements.push(statement),
     afterCommit: (hook) => void committedHooks.push(hook),
     rollback: (value) => ({ [ROLLED_BACK]: true, value }),
@@ -133,7 +128,6 @@ export async function withTenantPhases<T>(
           if (next.kind === 'error') throw next.error;
           if (next.kind === 'done') {
             if (isRolledBack(next.value)) throw new Rollback(next.value.value);
-            for (const hook of hooks) await hook(bound);
             sent = lastStatements.map((statement) => statement(bound));
             for (const pending of sent) pending.catch(() => undefined);
           }

@@ -21,8 +21,6 @@ export interface TransactionScope {
   readonly tx: Db;
   /** Present when the call may leave its transaction while slow work runs (see `ServiceContext.outside`). */
   readonly outside: (<T>(work: () => Promise<T>) => Promise<T>) | undefined;
-  /** Work that commits with the call (audit row, idempotent response): run just before the commit, not on rollback. */
-  beforeCommit(hook: (tx: Db) => Promise<void>): void;
   /** One statement sent with the commit, not awaited before it (the audit row): see `Phase.withCommit`. */
   withCommit(statement: (tx: Db) => Promise<unknown>): void;
   /** Run once the call's transaction has committed. */

@@ -36,7 +36,6 @@ export function useTenantTransaction(services: Pick<Services, 'database'>): Plug
                   return phase.tx();
                 },
                 outside: mayLeave ? phase.leave : undefined,
-                beforeCommit: phase.beforeCommit,
                 withCommit: phase.withCommit,
                 afterCommit: phase.afterCommit,
                 rollback: () => {

@@ -13,6 +13,19 @@ import { midnight } from './risk';
  * (RLS), hidden counts come from consent/hidden.ts. The rules that read a question are question.ts.
  */
 
+/** Count and value of open, won and lost deals, apart (never summed together), as select columns. */
+function outcomeTotals() {
+  const open = sql.raw(`(${OPEN_STAGES.map((s) => `'${s}'`).join(', ')})`);
+  return {
+    openN: sql<number>`(count(*) filter (where ${deals.stage} in ${open}))::int`,
+    openCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} in ${open}), 0)`,
+    wonN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_won'))::int`,
+    wonCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_won'), 0)`,
+    lostN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_lost'))::int`,
+    lostCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_lost'), 0)`,
+  };
+}
+
 /** The full-text document of an account: name, domain and industry (no PII). The accounts_search_idx expression. */
 export const accountDocument = sql`to_tsvector('english'::regconfig, ${accounts.name} || ' ' || coalesce(${accounts.domain}, '') || ' ' || coalesce(${accounts.industry}, ''))`;
 /** The full-text document of a deal: its name (no PII). The deals_search_idx expression. */
@@ -134,15 +147,9 @@ export async function findDeals(ctx: ServiceContext, filter: DealFilter, limit: 
     .where(where)
     .orderBy(desc(deals.amountCents), asc(deals.id))
     .limit(limit);
-  const open = sql.raw(`(${OPEN_STAGES.map((s) => `'${s}'`).join(', ')})`);
   const [t] = await ctx.tx
     .select({
-      openN: sql<number>`(count(*) filter (where ${deals.stage} in ${open}))::int`,
-      openCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} in ${open}), 0)`,
-      wonN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_won'))::int`,
-      wonCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_won'), 0)`,
-      lostN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_lost'))::int`,
-      lostCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_lost'), 0)`,
+      ...outcomeTotals(),
     })
     .from(deals)
     .innerJoin(accounts, onAccount)
@@ -253,17 +260,11 @@ export async function groupTotals(ctx: ServiceContext, groupBy: 'owner' | 'stage
   const key =
     groupBy === 'owner' ? sql`coalesce(${deals.ownerId}::text, ${sql.raw("'unassigned'")})` : groupBy === 'stage' ? sql`${deals.stage}::text` : sql`coalesce(${accounts.industry}, ${sql.raw("'Unknown'")})`;
   const label = groupBy === 'owner' ? sql`coalesce(max(${users.displayName}), ${sql.raw("'Unassigned'")})` : sql`max(${key})`;
-  const open = sql.raw(`(${OPEN_STAGES.map((s) => `'${s}'`).join(', ')})`);
   const rows = await ctx.tx
     .select({
       key: sql<string>`${key}`,
       label: sql<string>`${label}`,
-      openN: sql<number>`(count(*) filter (where ${deals.stage} in ${open}))::int`,
-      openCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} in ${open}), 0)`,
-      wonN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_won'))::int`,
-      wonCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_won'), 0)`,
-      lostN: sql<number>`(count(*) filter (where ${deals.stage} = 'closed_lost'))::int`,
-      lostCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${deals.stage} = 'closed_lost'), 0)`,
+      ...outcomeTotals(),
     })
     .from(deals)
     .innerJoin(accounts, and(eq(accounts.tenantId, deals.tenantId), eq(accounts.id, deals.accountId)))

@@ -7,6 +7,7 @@ export * from './keys';
 export * from './audit';
 export * from './oauth';
 export * from './agents';
+export * from './federation';
 export { bytea } from './columns';
 
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
@@ -14,12 +15,13 @@ import * as agents from './agents';
 import * as audit from './audit';
 import * as consent from './consent';
 import * as crm from './crm';
+import * as federation from './federation';
 import * as keys from './keys';
 import * as oauth from './oauth';
 import * as tenancy from './tenancy';
 
 /** Every table that holds a tenant's rows (a `tenant_id` column, or `tenants` itself): each has forced row-level security. */
-export const tenantTables: readonly string[] = [agents, audit, consent, crm, keys, oauth, tenancy]
+export const tenantTables: readonly string[] = [agents, audit, consent, crm, federation, keys, oauth, tenancy]
   .flatMap((area) => Object.values(area))
   .filter((value): value is PgTable => value instanceof PgTable)
   .map((table) => getTableConfig(table))

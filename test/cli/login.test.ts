@@ -96,7 +96,7 @@ describe('pact login / whoami / logout', () => {
     expect(who.stdout).toMatch(/Tenant\s+demo/);
     expect(who.stdout).toMatch(/User\s+admin@pact\.demo \(Admin \(Demo\)\)/);
     expect(who.stdout).toMatch(/Role\s+admin/);
-    expect(who.stdout).toContain('admin:keys, check:consent, read:accounts');
+    expect(who.stdout).toContain('admin:keys, admin:mcp, call:federated, check:consent, read:accounts');
     expect(who.stdout).toMatch(/Credential\s+session token \(from `pact login`/);
     expect(JSON.parse(json.stdout)).toMatchObject({
       url: pact.url,

@@ -89,7 +89,7 @@ describe('discovery', () => {
       expect(res.status).toBe(200);
       const body = (await res.json()) as Record<string, unknown>;
       expect(body).toMatchObject({ resource: `${pact.url}${resource}`, authorization_servers: [pact.url], bearer_methods_supported: ['header'] });
-      expect(body.scopes_supported).toEqual(['read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'offline_access']);
+      expect(body.scopes_supported).toEqual(['read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'call:federated', 'offline_access']);
     }
   });
 
@@ -121,7 +121,7 @@ describe('discovery', () => {
       });
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe(
-        `Bearer resource_metadata="${pact.url}${doc}", scope="read:accounts read:contacts read:deals read:workflows offline_access"`,
+        `Bearer resource_metadata="${pact.url}${doc}", scope="read:accounts read:contacts read:deals read:workflows call:federated offline_access"`,
       );
     }
   });

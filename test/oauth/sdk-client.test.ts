@@ -40,7 +40,7 @@ describe('the official SDK client connects with only the URL (discovery, registr
     expect(oauth.returnedState).toBe(oauth.lastState);
     expect(oauth.saved?.access_token).toMatch(/^pact_oat_/);
     expect(oauth.saved?.refresh_token).toMatch(/^pact_ort_/);
-    expect(oauth.saved?.scope?.split(' ').sort()).toEqual(['offline_access', 'read:accounts', 'read:contacts', 'read:deals', 'read:workflows']);
+    expect(oauth.saved?.scope?.split(' ').sort()).toEqual(['call:federated', 'offline_access', 'read:accounts', 'read:contacts', 'read:deals', 'read:workflows']);
 
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('query_accounts');

@@ -15,6 +15,10 @@ export const SCOPES = [
   'read:usage',
   /** Consent records and their counts (the list; one subject is looked up with write:consent). */
   'read:consent',
+  /** Federated MCP servers: publish, discover, govern, approve and delete them (owners and admins). */
+  'admin:mcp',
+  /** Call the federated tools of servers published into the tenant (each tool's `allowed_roles` decides further). */
+  'call:federated',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -33,8 +37,8 @@ export const ADMIN_ROLES: readonly MemberRole[] = ['owner', 'admin'];
 export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
   owner: SCOPES,
   admin: SCOPES,
-  manager: [...READ_SCOPES, 'write:crm', 'write:consent', 'check:consent', 'read:usage', 'read:consent'],
-  member: [...READ_SCOPES, 'write:crm'],
+  manager: [...READ_SCOPES, 'write:crm', 'write:consent', 'check:consent', 'read:usage', 'read:consent', 'call:federated'],
+  member: [...READ_SCOPES, 'write:crm', 'call:federated'],
 };
 
 /** Scopes an API key may carry (a key never manages keys). */

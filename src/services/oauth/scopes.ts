@@ -1,7 +1,7 @@
 import { READ_SCOPES } from '../auth/scopes';
 
-/** Scopes an OAuth client may request: the read scopes of the MCP tools, and `offline_access` for a refresh token. */
-export const OAUTH_SCOPES = [...READ_SCOPES, 'offline_access'] as const;
+/** Scopes an OAuth client may request: the read scopes of the MCP tools, the federated tools, and `offline_access` for a refresh token. */
+export const OAUTH_SCOPES = [...READ_SCOPES, 'call:federated', 'offline_access'] as const;
 
 export const OFFLINE_ACCESS = 'offline_access';
 
@@ -11,5 +11,6 @@ export const SCOPE_DESCRIPTIONS: Record<string, string> = {
   'read:contacts': 'Read contacts, including their names, e-mails and phone numbers',
   'read:deals': 'Read deals, pipeline health and metric explanations',
   'read:workflows': 'List and run Pact agents',
+  'call:federated': 'Call the tools of MCP servers your workspace has published into Pact, as their governance allows',
   offline_access: 'Stay connected: refresh access without signing in again',
 };

@@ -40,7 +40,10 @@ beforeAll(async () => {
     logger: createLogger({ level: 'trace', destination: { write: (line: string) => void logLines.push(line) } }),
   });
   upstream = await startPactUpstream(author, { require: { header: 'authorization', value: `Bearer ${SECRET}` } });
-  [owner, admin, member, manager] = await Promise.all(['owner@pact.demo', 'admin@pact.demo', 'member@pact.demo', 'manager@pact.demo'].map((e) => pact.signIn(e)));
+  owner = await pact.signIn('owner@pact.demo');
+  admin = await pact.signIn('admin@pact.demo');
+  member = await pact.signIn('member@pact.demo');
+  manager = await pact.signIn('manager@pact.demo');
   apiKey = await pact.mintKey(admin, ['admin:mcp', 'read:accounts']);
 });
 afterAll(async () => {
@@ -49,11 +52,11 @@ afterAll(async () => {
 });
 
 type Doc = Parameters<typeof persistedText>[0];
-interface Answer {
-  data: Record<string, unknown> | null | undefined;
+interface Answer<T> {
+  data: T;
   errors: { message: string; extensions?: Record<string, unknown> }[] | undefined;
 }
-async function run<T = Record<string, unknown>>(doc: Doc, variables: Record<string, unknown>, token: string, options: CallOptions = {}): Promise<Answer & { data: T }> {
+async function run<T = Record<string, unknown>>(doc: Doc, variables: Record<string, unknown>, token: string, options: CallOptions = {}): Promise<Answer<T>> {
   const res = await pact.gql(persistedText(doc), variables, { token, tenant: 'demo', ...options });
   return { data: res.body.data as T, errors: res.body.errors };
 }

@@ -154,6 +154,18 @@ describe('discovery through /graphql', () => {
       const [server] = (await run<{ mcpServers: ServerShape[] }>(McpServersDocument, {})).data.mcpServers.filter((s) => s.id === id);
       expect(server).toMatchObject({ status: 'ERROR', lastError: failed.errors?.[0]?.message, tools: [expect.objectContaining({ name: 'one' })] });
     }
+    const audited = await pact.sql<{ outcome: string; error_code: string | null }>(
+      sql`select outcome, error_code from audit_log where operation = 'discoverMcpServer' order by at desc, seq desc limit 3`,
+    );
+    expect(audited.reverse()).toEqual([
+      { outcome: 'error', error_code: 'UPSTREAM_UNREACHABLE' },
+      { outcome: 'error', error_code: 'UPSTREAM_NOT_MCP' },
+      { outcome: 'error', error_code: 'UPSTREAM_TIMEOUT' },
+    ]);
+    // Reachable again: ACTIVE, the error cleared, the same tools.
+    await register('flaky', up.url);
+    expect((await discover(id)).data.discoverMcpServer.server).toMatchObject({ status: 'ACTIVE', lastError: null });
+    expect(await toolRows(id)).toEqual(rows);
   });
 
   it('refuses an over-long federated name naming the tool, storing nothing', async () => {

@@ -69,7 +69,7 @@ describe('the agent tools over MCP (official SDK client)', () => {
 
     const briefing = await call('read_briefing', { as_of: '2026-06-15' });
     const briefingGql = await pact.gql<{ briefing: { narrative: string } }>('{ briefing(asOf: "2026-06-15") { narrative } }', {}, { token: full });
-    expect(briefing).toMatchObject({ as_of: '2026-06-15', scope: 'tenant', narrative: briefingGql.body.data?.briefing.narrative, cost_cents: 0.5 });
+    expect(briefing).toMatchObject({ as_of: '2026-06-15', scope: 'user', narrative: briefingGql.body.data?.briefing.narrative, cost_cents: 0.5 });
     for (const result of [mcp, metric, briefing]) await assertCitationsResolve(pact, result.citations ?? []);
   });
 
@@ -104,7 +104,7 @@ describe('the agent tools over MCP (official SDK client)', () => {
     const narrow = await connect(await pact.mintKey(admin, ['read:accounts']));
     const names = (await narrow.listTools()).tools.map((t) => t.name).sort();
     expect(names).toEqual(['ask_workspace', 'query_accounts', 'read_briefing']);
-    expect(await call('read_briefing', { as_of: '2026-06-15' }, narrow)).toMatchObject({ scope: 'tenant' });
+    expect(await call('read_briefing', { as_of: '2026-06-15' }, narrow)).toMatchObject({ scope: 'user', owner_name: expect.any(String) });
     await narrow.close();
   });
 

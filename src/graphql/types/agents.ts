@@ -261,7 +261,7 @@ builder.queryFields((t) => ({
     type: AiSettingsRef,
     scope: 'read:workflows',
     description: "The workspace's AI budget, this month's model spend, and its PII policy.",
-    resolve: async (_, __, ctx) => ({ ...(await aiBudget(svc(ctx))), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
+    resolve: async (_, __, ctx) => ({ ...(await aiBudget(svc(ctx), ctx.services.agents.clock)), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
   }),
 }));
 
@@ -274,7 +274,7 @@ builder.mutationField('updateAiSettings', (t) =>
     args: { input: t.arg({ type: AiSettingsInput, required: true }) },
     resolve: async (_, args, ctx) => {
       await updateAiSettings(svc(ctx), args.input);
-      return { ...(await aiBudget(svc(ctx))), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model };
+      return { ...(await aiBudget(svc(ctx), ctx.services.agents.clock)), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model };
     },
   }),
 );

@@ -167,7 +167,7 @@ export function checkQuestion(question: string | null | undefined, required: boo
  */
 export async function askWorkspace(ctx: ServiceContext, agents: AgentService, question: string): Promise<WorkspaceAnswer> {
   const text = checkQuestion(question, true) as string;
-  const budget = await openAgentCall(ctx);
+  const budget = await openAgentCall(ctx, agents);
   const built = await workspacePrompt(ctx, text, agents.today());
   const agent = agentById('workspace-qa');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, question: text } }, built.prompt, budget);

@@ -25,6 +25,8 @@ export interface RunSubject {
   targetId: string | null;
   /** The run's input (agent, target, question, options); only its HMAC is stored. */
   input: unknown;
+  /** Stored beside the answer in the run's output (record ids only, never personal data): what a follow-up reads back. */
+  keep?: Record<string, unknown>;
 }
 
 /** One agent run's answer, grounded and charged. */
@@ -146,8 +148,8 @@ export async function answerPrompt(
   const answer = fillPlaceholders(text, prompt.substitutions);
   const cost = modelSpend(priceOf(provider.id, provider.model), reply.inputTokens, reply.outputTokens);
   const output = agent.readsPii
-    ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer })
-    : { answer };
+    ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer, ...subject.keep })
+    : { answer, ...subject.keep };
   await ctx.tx.insert(agentRuns).values({
     ...row,
     model: reply.model,

@@ -343,30 +343,30 @@ export const CASES: EvalCase[] = [
   {
     id: 'follow-up-open-deals',
     covers: 'follow-up: "their open deals" after an account question',
-    run: { conversation: ['What is happening with Orbit Labs?', 'what about their open deals?'] },
+    run: { conversation: ['What is happening with Green Labs?', 'what about their open deals?'] },
     expect: async (c) => {
-      const a = await accountByName(c, 'Orbit Labs');
+      const a = await accountByName(c, 'Green Labs');
       return listed(await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`));
     },
   },
   {
     id: 'follow-up-how-doing',
     covers: 'follow-up: a pronoun keeps the account in focus',
-    run: { conversation: ['Tell me about Orbit Labs', 'how are they doing?'] },
+    run: { conversation: ['Tell me about Green Labs', 'how are they doing?'] },
     expect: async (c) => {
-      const a = await accountByName(c, 'Orbit Labs');
+      const a = await accountByName(c, 'Green Labs');
       const open = await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`);
-      return { facts: ['Orbit Labs', ...(open.n > 0 ? [money(open.cents)] : ['No open deals'])], citations: [{ kind: 'account', id: a.id }, ...cites(open.top)], relevant: await accountDeals(c, a.id), forbid: [/open pipeline is/] };
+      return { facts: ['Green Labs', ...(open.n > 0 ? [money(open.cents)] : ['No open deals'])], citations: [{ kind: 'account', id: a.id }, ...cites(open.top)], relevant: await accountDeals(c, a.id), forbid: [/open pipeline is/] };
     },
   },
   {
     id: 'follow-up-switch',
     covers: 'follow-up: naming another account switches focus',
-    run: { conversation: ['What is happening with Orbit Labs?', 'what about Blue Labs?', 'and their open deals?'] },
+    run: { conversation: ['What is happening with Green Labs?', 'what about Blue Labs?', 'and their open deals?'] },
     expect: async (c) => {
-      const orbit = await accountByName(c, 'Orbit Labs');
+      const green = await accountByName(c, 'Green Labs');
       const blue = await accountByName(c, 'Blue Labs');
-      return { ...listed(await deals(c, sql`d.account_id = ${blue.id} and d.stage in ${OPEN}`)), forbid: [new RegExp(orbit.id), /Orbit Labs/] };
+      return { ...listed(await deals(c, sql`d.account_id = ${blue.id} and d.stage in ${OPEN}`)), forbid: [new RegExp(green.id), /Green Labs/] };
     },
   },
   {
@@ -374,14 +374,14 @@ export const CASES: EvalCase[] = [
     covers: 'follow-up: "who did we last talk to there?" cites the contact',
     run: async (c) => {
       await loggedWithContact(c);
-      return { conversation: ['What is happening with Orbit Labs?', 'and who did we last talk to there?'] };
+      return { conversation: ['What is happening with Green Labs?', 'and who did we last talk to there?'] };
     },
     expect: async (c) => {
-      const a = await accountByName(c, 'Orbit Labs');
+      const a = await accountByName(c, 'Green Labs');
       const [last] = await c.sql<{ id: string; day: string }>(sql`select ct.id, to_char(x.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activities x join contacts ct on ct.id = x.contact_id
         where x.tenant_id = ${c.tenantId} and x.account_id = ${a.id} and not ct.consent_hidden and x.occurred_at < ${shift(c.today, 1)}::date order by x.occurred_at desc, x.id limit 1`);
       return last
-        ? { facts: [last.day, 'The last person we logged activity with at Orbit Labs'], citations: [{ kind: 'contact', id: last.id }], relevant: [{ kind: 'account', id: a.id }, ...(await accountDeals(c, a.id))] }
+        ? { facts: [last.day, 'The last person we logged activity with at Green Labs'], citations: [{ kind: 'contact', id: last.id }], relevant: [{ kind: 'account', id: a.id }, ...(await accountDeals(c, a.id))] }
         : { facts: ['is logged with a contact'], citations: [] };
     },
   },
@@ -422,15 +422,15 @@ export const CASES: EvalCase[] = [
   ask('contact-unknown', 'an unknown person’s name', "What's the latest with Quinn Zabriskie?", async () => ({ facts: ['Nothing matched'], citations: [], forbid: [/consent/i, /\[contact:/] })),
 ];
 
-/** A contact with a name no seeded contact has, at Orbit Labs, with a call logged on its largest open deal: created once per run. */
+/** A contact with a name no seeded contact has, at Green Labs, with a call logged on its largest open deal: created once per run. */
 const contactsMade = new WeakMap<EvalClient, Promise<{ id: string; name: string; accountId: string }>>();
 function loggedWithContact(c: EvalClient): Promise<{ id: string; name: string; accountId: string }> {
   const made =
     contactsMade.get(c) ??
     (async () => {
-      const a = await accountByName(c, 'Orbit Labs');
+      const a = await accountByName(c, 'Green Labs');
       const name = 'Evelyn Quarterman';
-      const contact = await data<{ createContact: { id: string } }>(c, 'mutation($a: ID) { createContact(input: { name: "Evelyn Quarterman", email: "evelyn.quarterman@orbitlabs.example", title: "Head of Evaluation", accountId: $a }) { id } }', { a: a.id });
+      const contact = await data<{ createContact: { id: string } }>(c, 'mutation($a: ID) { createContact(input: { name: "Evelyn Quarterman", email: "evelyn.quarterman@greenlabs.example", title: "Head of Evaluation", accountId: $a }) { id } }', { a: a.id });
       const deal = (await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`, 1)).top[0];
       await data(c, 'mutation($a: ID, $c: ID, $d: ID, $at: DateTime) { createActivity(input: { kind: CALL, subject: "Pricing call", accountId: $a, contactId: $c, dealId: $d, occurredAt: $at }) { id } }', {
         a: a.id,

@@ -1,85 +1,14 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { money } from '../../src/services/agents/format';
-import type { EvalCase, EvalCitation, EvalClient, Expectation } from './harness';
+import { CONVERSATION_CASES } from './conversations';
+import type { EvalCase, EvalCitation, EvalClient } from './harness';
+import { AT_RISK, OPEN, accountByName, accountDeals, ask, cites, deals, lastActivityOf, listed, month, ownerId, quarter, shift, year } from './truth';
 
 /**
  * The evaluation set: everyday questions and agent tasks a salesperson has in a week. The truth of
  * each is computed here in SQL, independently of the agents' code: consent applied by hand
  * (`not consent_hidden`), risk and time windows defined again from the product's words.
  */
-
-const OPEN = sql.raw(`('prospecting', 'qualification', 'proposal', 'negotiation')`);
-const DAY = 86_400_000;
-const shift = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY).toISOString().slice(0, 10);
-function month(today: string, offset: number): [string, string] {
-  const d = new Date(Date.UTC(Number(today.slice(0, 4)), Number(today.slice(5, 7)) - 1 + offset, 1));
-  const end = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
-  return [d.toISOString().slice(0, 10), end.toISOString().slice(0, 10)];
-}
-function quarter(today: string, offset: number): [string, string] {
-  const m = Number(today.slice(5, 7)) - 1;
-  const start = new Date(Date.UTC(Number(today.slice(0, 4)), Math.floor(m / 3) * 3 + offset * 3, 1));
-  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 3, 0));
-  return [start.toISOString().slice(0, 10), end.toISOString().slice(0, 10)];
-}
-const year = (today: string): [string, string] => [`${today.slice(0, 4)}-01-01`, `${today.slice(0, 4)}-12-31`];
-
-interface DealRow extends Record<string, unknown> {
-  id: string;
-  name: string;
-  amount: number;
-  close_date: string | null;
-  stage: string;
-}
-
-/** Consented deals of the demo tenant matching `where`, largest first, and their count and value. */
-async function deals(c: EvalClient, where: SQL, limit = 5): Promise<{ top: DealRow[]; n: number; cents: number; hidden: number }> {
-  const top = await c.sql<DealRow>(sql`select d.id, d.name, d.amount_cents::float8 as amount, d.close_date::text as close_date, d.stage::text as stage
-    from deals d join accounts a on a.id = d.account_id
-    where d.tenant_id = ${c.tenantId} and not d.consent_hidden and ${where} order by d.amount_cents desc, d.id limit ${limit}`);
-  const [t] = await c.sql<{ n: number; cents: number; hidden: number }>(sql`select (count(*) filter (where not d.consent_hidden))::int as n,
-      coalesce(sum(d.amount_cents) filter (where not d.consent_hidden), 0)::float8 as cents, (count(*) filter (where d.consent_hidden))::int as hidden
-    from deals d join accounts a on a.id = d.account_id where d.tenant_id = ${c.tenantId} and ${where}`);
-  return { top, n: t?.n ?? 0, cents: t?.cents ?? 0, hidden: t?.hidden ?? 0 };
-}
-
-/** Every consented deal of an account (relevant to cite when the answer is about the account). */
-async function accountDeals(c: EvalClient, accountId: string): Promise<EvalCitation[]> {
-  return cites(await c.sql<{ id: string }>(sql`select id from deals where tenant_id = ${c.tenantId} and account_id = ${accountId} and not consent_hidden`));
-}
-
-const cites = (rows: { id: string }[], kind = 'deal'): EvalCitation[] => rows.map((r) => ({ kind, id: r.id }));
-
-/** Deals found: the count, the largest one's name, the largest cited; "Nothing matched" when none. */
-function listed(found: { top: DealRow[]; n: number; hidden: number }, extra: string[] = []): Expectation {
-  if (found.n === 0) return { facts: ['Nothing matched', ...(found.hidden > 0 ? [`${found.hidden} matching record`] : [])], citations: [], forbid: found.hidden === 0 ? [/consent/i] : [] };
-  return { facts: [String(found.n), found.top[0]?.name ?? '', ...extra], citations: cites(found.top), forbid: [...(found.hidden === 0 ? [/consent/i] : []), /in total/] };
-}
-
-/** A risk signal, as the product defines it: close date passed; nothing logged for 30 days; closing within 14 days at ≤ 25%. */
-const AT_RISK = (today: string) => sql`(d.close_date < ${today}::date
-  or coalesce((select max(x.occurred_at) from activities x where x.tenant_id = d.tenant_id and x.deal_id = d.id and x.occurred_at < ${shift(today, 1)}::date), '-infinity') < ${shift(today, -30)}::date
-  or (d.close_date between ${today}::date and ${today}::date + 14 and d.probability <= 25))`;
-
-async function accountByName(c: EvalClient, name: string): Promise<{ id: string; name: string }> {
-  const [a] = await c.sql<{ id: string; name: string }>(sql`select id, name from accounts where tenant_id = ${c.tenantId} and name = ${name} and not consent_hidden`);
-  if (!a) throw new Error(`no consented account ${name}`);
-  return a;
-}
-
-async function lastActivityOf(c: EvalClient, accountId: string): Promise<string | null> {
-  const [r] = await c.sql<{ last: string | null }>(sql`select to_char(max(occurred_at) at time zone 'UTC', 'YYYY-MM-DD') as last from activities
-    where tenant_id = ${c.tenantId} and account_id = ${accountId} and occurred_at < ${shift(c.today, 1)}::date`);
-  return r?.last ?? null;
-}
-
-const ask = (id: string, covers: string, question: string, expect: (c: EvalClient) => Promise<Expectation>): EvalCase => ({ id, covers, run: { question }, expect });
-
-async function ownerId(c: EvalClient, email: string): Promise<{ id: string; name: string }> {
-  const [u] = await c.sql<{ id: string; name: string }>(sql`select id, display_name as name from users where email = ${email}`);
-  if (!u) throw new Error(`no user ${email}`);
-  return u;
-}
 
 export const CASES: EvalCase[] = [
   ask('stage-negotiation', 'stage', 'Which deals are in negotiation?', async (c) => listed(await deals(c, sql`d.stage = 'negotiation'`))),
@@ -338,131 +267,8 @@ export const CASES: EvalCase[] = [
     run: async () => ({ agent: 'metric-explainer', question: 'Why did open pipeline move?' }),
     expect: async (c) => ({ facts: ['Open pipeline'], citations: [], relevant: await closingLately(c) }),
   },
-
-  // Conversations: each question a follow-up of the answer before it (ask_workspace's `followUpOf`).
-  {
-    id: 'follow-up-open-deals',
-    covers: 'follow-up: "their open deals" after an account question',
-    run: { conversation: ['What is happening with Green Labs?', 'what about their open deals?'] },
-    expect: async (c) => {
-      const a = await accountByName(c, 'Green Labs');
-      return listed(await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`));
-    },
-  },
-  {
-    id: 'follow-up-how-doing',
-    covers: 'follow-up: a pronoun keeps the account in focus',
-    run: { conversation: ['Tell me about Green Labs', 'how are they doing?'] },
-    expect: async (c) => {
-      const a = await accountByName(c, 'Green Labs');
-      const open = await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`);
-      return { facts: ['Green Labs', ...(open.n > 0 ? [money(open.cents)] : ['No open deals'])], citations: [{ kind: 'account', id: a.id }, ...cites(open.top)], relevant: await accountDeals(c, a.id), forbid: [/open pipeline is/] };
-    },
-  },
-  {
-    id: 'follow-up-switch',
-    covers: 'follow-up: naming another account switches focus',
-    run: { conversation: ['What is happening with Green Labs?', 'what about Blue Labs?', 'and their open deals?'] },
-    expect: async (c) => {
-      const green = await accountByName(c, 'Green Labs');
-      const blue = await accountByName(c, 'Blue Labs');
-      return { ...listed(await deals(c, sql`d.account_id = ${blue.id} and d.stage in ${OPEN}`)), forbid: [new RegExp(green.id), /Green Labs/] };
-    },
-  },
-  {
-    id: 'follow-up-last-person',
-    covers: 'follow-up: "who did we last talk to there?" cites the contact',
-    run: async (c) => {
-      await loggedWithContact(c);
-      return { conversation: ['What is happening with Green Labs?', 'and who did we last talk to there?'] };
-    },
-    expect: async (c) => {
-      const a = await accountByName(c, 'Green Labs');
-      const [last] = await c.sql<{ id: string; day: string }>(sql`select ct.id, to_char(x.occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day from activities x join contacts ct on ct.id = x.contact_id
-        where x.tenant_id = ${c.tenantId} and x.account_id = ${a.id} and not ct.consent_hidden and x.occurred_at < ${shift(c.today, 1)}::date order by x.occurred_at desc, x.id limit 1`);
-      return last
-        ? { facts: [last.day, 'The last person we logged activity with at Green Labs'], citations: [{ kind: 'contact', id: last.id }], relevant: [{ kind: 'account', id: a.id }, ...(await accountDeals(c, a.id))] }
-        : { facts: ['is logged with a contact'], citations: [] };
-    },
-  },
-
-  // People named in free questions (matched on the blind index of name words, cited, never named).
-  {
-    id: 'contact-latest',
-    covers: 'a contact named by first and last name',
-    run: async (c) => ({ question: `What's the latest with ${(await loggedWithContact(c)).name}?` }),
-    expect: async (c) => {
-      const t = await loggedWithContact(c);
-      const [last] = await c.sql<{ day: string; kind: string }>(sql`select to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as day, kind::text as kind from activities
-        where tenant_id = ${c.tenantId} and contact_id = ${t.id} order by occurred_at desc, id limit 1`);
-      return { facts: [last?.day ?? '', `a ${last?.kind}`, 'Head of Evaluation'], citations: [{ kind: 'contact', id: t.id }], relevant: [{ kind: 'account', id: t.accountId }, ...(await accountDeals(c, t.accountId))], forbid: [new RegExp(t.name)] };
-    },
-  },
-  {
-    id: 'contact-deals',
-    covers: 'deals a named contact is involved in',
-    run: async (c) => ({ question: `Which deals is ${(await loggedWithContact(c)).name} involved in?` }),
-    expect: async (c) => {
-      const t = await loggedWithContact(c);
-      const involved = await c.sql<{ id: string; name: string }>(sql`select distinct d.id, d.name from activities x join deals d on d.id = x.deal_id
-        where x.tenant_id = ${c.tenantId} and x.contact_id = ${t.id} and not d.consent_hidden`);
-      return { facts: involved.map((d) => d.name), citations: [{ kind: 'contact', id: t.id }, ...cites(involved)], relevant: [{ kind: 'account', id: t.accountId }, ...(await accountDeals(c, t.accountId))], forbid: [new RegExp(t.name)] };
-    },
-  },
-  {
-    id: 'contact-withdrawn',
-    covers: 'consent: a withdrawn contact’s name answers as an unknown name',
-    run: async (c) => ({ question: `What's the latest with ${(await withdrawnContact(c)).name}?` }),
-    expect: async (c) => {
-      const t = await withdrawnContact(c);
-      // The demo admin may read consent records (write:consent): it is told a match was hidden, nothing more.
-      return { facts: ['Nothing matched', '1 matching record is hidden by consent'], citations: [], forbid: [new RegExp(t.id), /Head of/] };
-    },
-  },
-  ask('contact-unknown', 'an unknown person’s name', "What's the latest with Quinn Zabriskie?", async () => ({ facts: ['Nothing matched'], citations: [], forbid: [/consent/i, /\[contact:/] })),
+  ...CONVERSATION_CASES,
 ];
-
-/** A contact with a name no seeded contact has, at Green Labs, with a call logged on its largest open deal: created once per run. */
-const contactsMade = new WeakMap<EvalClient, Promise<{ id: string; name: string; accountId: string }>>();
-function loggedWithContact(c: EvalClient): Promise<{ id: string; name: string; accountId: string }> {
-  const made =
-    contactsMade.get(c) ??
-    (async () => {
-      const a = await accountByName(c, 'Green Labs');
-      const name = 'Evelyn Quarterman';
-      const contact = await data<{ createContact: { id: string } }>(c, 'mutation($a: ID) { createContact(input: { name: "Evelyn Quarterman", email: "evelyn.quarterman@greenlabs.example", title: "Head of Evaluation", accountId: $a }) { id } }', { a: a.id });
-      const deal = (await deals(c, sql`d.account_id = ${a.id} and d.stage in ${OPEN}`, 1)).top[0];
-      await data(c, 'mutation($a: ID, $c: ID, $d: ID, $at: DateTime) { createActivity(input: { kind: CALL, subject: "Pricing call", accountId: $a, contactId: $c, dealId: $d, occurredAt: $at }) { id } }', {
-        a: a.id,
-        c: contact.createContact.id,
-        d: deal?.id ?? null,
-        at: `${shift(c.today, -1)}T15:00:00.000Z`,
-      });
-      return { id: contact.createContact.id, name, accountId: a.id };
-    })();
-  contactsMade.set(c, made);
-  return made;
-}
-
-/** A contact created and then withdrawn (its e-mail's consent): its name must not be confirmed. */
-const withdrawnMade = new WeakMap<EvalClient, Promise<{ id: string; name: string }>>();
-function withdrawnContact(c: EvalClient): Promise<{ id: string; name: string }> {
-  const made =
-    withdrawnMade.get(c) ??
-    (async () => {
-      const contact = await data<{ createContact: { id: string } }>(c, 'mutation { createContact(input: { name: "Perpetua Winterbourne", email: "perpetua.winterbourne@example.org", title: "Head of Legal" }) { id } }', {});
-      await data(c, 'mutation { withdrawConsent(subject: { kind: EMAIL, value: "perpetua.winterbourne@example.org" }) { status } }', {});
-      return { id: contact.createContact.id, name: 'Perpetua Winterbourne' };
-    })();
-  withdrawnMade.set(c, made);
-  return made;
-}
-
-async function data<T>(c: EvalClient, query: string, variables: Record<string, unknown>): Promise<T> {
-  const res = await c.gql(query, variables);
-  if (res.body.errors) throw new Error(res.body.errors.map((e) => e.message).join('; '));
-  return res.body.data as T;
-}
 
 /** Deals closing in a metric explanation's default periods (the 180 days ending today): the ones it may name as large effects. */
 async function closingLately(c: EvalClient): Promise<EvalCitation[]> {

@@ -4,7 +4,8 @@
  * runs every agent task of scripts/eval/cases.ts as the demo admin through GraphQL, and prints
  * accuracy, citation precision and recall, and cost per answer. Offline provider by default; the
  * Anthropic or OpenAI model when PACT_MODEL_PROVIDER (or ANTHROPIC_API_KEY / OPENAI_API_KEY) is set.
- * EVAL_VERBOSE=1 prints every answer; EVAL_ASK='question|question' prints ad-hoc answers instead. Exits
+ * EVAL_VERBOSE=1 prints every answer; EVAL_ASK='question|question' prints ad-hoc answers instead
+ * ('question>>follow-up' asks a conversation); EVAL_LOG=error prints the server's errors. Exits
  * 1 when a case errors.
  */
 import { randomBytes } from 'node:crypto';

@@ -37,6 +37,8 @@ export interface WorkspaceAnswer extends AgentAnswer {
  * activity, an account digest, or matching deals and accounts. Open, won and lost values are never
  * added together. "Nothing matched" says what was searched; consent is named only when it hid
  * matching records (with their count). Only the kinds the caller's scopes cover are read.
+ * Contacts named by first and last name are matched on the blind index (people.ts), cited, never
+ * named; a `followUp` lends its account (and person) to a question that refers back (conversation.ts).
  */
 export async function workspacePrompt(
   ctx: ServiceContext,

@@ -79,7 +79,8 @@ const consoleOperations = new Set(
 const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
 const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
-  const found = Object.values(manifest).find((source) => source.startsWith(`query ${name}(`) || source.startsWith(`query ${name} `));
+  const declares = new RegExp(`(?:^|[\\s}])(?:query|mutation) ${name}[\\s(]`);
+  const found = Object.values(manifest).find((source) => declares.test(source));
   if (!found) throw new Error(`no persisted operation ${name}`);
   return found;
 };
@@ -109,6 +110,14 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['AskWorkspace', {}],
   ['ConsentCheck', { subject: 'nobody@nowhere.example' }],
   ['ConsentCheck', { subject: 'not a subject' }],
+  ['McpServers', {}],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'Not A Slug', endpointUrl: 'https://tools.example/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'x', endpointUrl: 'https://tools.example/mcp', transport: 'CARRIER_PIGEON', authKind: 'NONE' } }],
+  ['DiscoverMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
+  ['GovernMcpTools', { serverId: '01234567-89ab-7def-8123-456789abcdef', tools: [] }],
+  ['ApproveMcpTool', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'ping' }],
+  ['SetMcpToolEnabled', { serverId: 'not-an-id', tool: 'ping', enabled: true }],
+  ['DeleteMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
   ['FireAgent', { agent: 'daily-briefing' }],
   ['FireAgent', { agent: 'contact-summary', target_id: visibleContact }],
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
@@ -123,7 +132,7 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(apiOperations).toHaveLength(10);
+    expect(apiOperations).toHaveLength(17);
     expect(consoleOperations.size).toBeGreaterThanOrEqual(20);
     expect(Object.keys(manifest)).toHaveLength(apiOperations.length + consoleOperations.size);
     const total = Object.keys(manifest).length;

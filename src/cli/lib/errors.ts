@@ -20,6 +20,8 @@ export class CliError extends Error {
     message: string,
     readonly exitCode: ExitCode,
     readonly hint: string | null = null,
+    /** The server's error code when the failure relays one (`FORBIDDEN`, `UPSTREAM_UNREACHABLE`). */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'CliError';

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPactServer, z } from '@pact/mcp-server';
+import { createPactServer, InMemoryConsentStore, z } from '@pact/mcp-server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPactUpstream, type Upstream } from '../federation/upstreams';
@@ -18,7 +18,7 @@ import { configDirs, runPact, type PactRun } from './helpers';
 const SECRET = 'upstream-canary-5e1f0b7d2c';
 
 const author = () =>
-  createPactServer('my-tools', { version: '1.0.0' })
+  createPactServer('my-tools', { version: '1.0.0', consentStore: new InMemoryConsentStore() })
     .tool('lookup_orders', { description: 'Orders of a customer, by e-mail.', costCents: 0.1, consentSubject: 'email', rateLimitPerMin: 60, schema: z.object({ email: z.string() }) }, ({ email }) => ({ email, orders: [] }))
     .tool('ping', { description: 'Answers pong.', costCents: 0, schema: z.object({}) }, () => ({ pong: true }));
 
@@ -88,11 +88,11 @@ beforeAll(async () => {
     mkdtemp(join(tmpdir(), 'pact-publish-')),
   ]);
   [adminEnv, memberEnv] = await Promise.all([loginAs('admin@pact.demo'), loginAs('member@pact.demo')]);
-  apiKey = await pact.mintKey(await pact.signIn('owner@pact.demo'), ['read:deals']);
+  apiKey = await pact.mintKey(await pact.signIn('owner@pact.demo'), ['read:deals'], 'demo');
 });
 afterAll(async () => {
-  await upstream.close();
-  await pact.close();
+  await upstream?.close();
+  await pact?.close();
   await dirs.cleanup();
   await rm(project, { recursive: true, force: true });
 });
@@ -198,8 +198,18 @@ allowed_roles = ["owner"]
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n').slice(0, 3)).toEqual([`→ Installing 'my-tools' (${dead}) …`, expect.stringMatching(/^server [0-9a-f]{4}… status=pending$/), '→ Discovering tools …']);
     const [error, hint] = run.stderr.split('\n');
-    expect(error).toMatch(/^error: .+/);
-    expect(hint).toBe('hint: Check endpoint_url (pact.toml:4) and that the server runs and is reachable from the Pact server, then publish again.');
+    expect(error).toMatch(/^error: The MCP server at 127\.0\.0\.1:\d+ is refused or unreachable: .+\.$/);
+    expect(hint).toBe('hint: Check endpoint_url (pact.toml:4) and PACT_MCP_AUTH_SECRET, and that the server runs and is reachable from the Pact server; then publish again.');
     await expect(readFile(join(project, 'server.json'), 'utf8')).rejects.toThrow(/ENOENT/);
+    expect((await serversOf(pact.seed.demoTenantId)).find((s) => s.slug === 'gone')).toMatchObject({ status: 'error' });
+  });
+
+  it('a secret the upstream refuses: the credential named as the problem, the wrong secret printed nowhere', async () => {
+    await writeFile(join(project, 'pact.toml'), pactToml(upstream.url, LOOKUP));
+    const wrong = 'wrong-canary-93b1d4';
+    const run = await runPact(['mcp', 'publish'], { cwd: project, env: { ...adminEnv, PACT_MCP_AUTH_SECRET: wrong } });
+    expect(run.code).toBe(1);
+    expect(run.stderr.split('\n')[0]).toMatch(/^error: The MCP server at 127\.0\.0\.1:\d+ refused Pact's credential \(HTTP 401\): check the server's auth secret\.$/);
+    expect(run.stdout + run.stderr).not.toContain(wrong);
   });
 });

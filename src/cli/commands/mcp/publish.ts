@@ -107,7 +107,7 @@ Example:
     say(DISCOVERING_LINE);
     const discovery: McpDiscoveryView = await admin.discover(registered.id).catch((error: unknown) => {
       if (error instanceof CliError && error.code?.startsWith('UPSTREAM_')) {
-        throw new CliError(error.message, ExitCode.Failed, hintFor(error.code, at('server.endpoint_url')), error.code);
+        throw new CliError(error.message, ExitCode.Failed, hintFor(error.code, at('server.endpoint_url'), secret !== null), error.code);
       }
       throw error;
     });
@@ -133,8 +133,8 @@ Example:
 });
 
 /** What to do about an upstream the Pact server could not discover (`where`: pact.toml:LINE of endpoint_url). */
-function hintFor(code: string, where: string): string {
-  if (code === 'UPSTREAM_BLOCKED_ADDRESS') return `Pact refuses private and loopback addresses unless it runs with PACT_ALLOW_PRIVATE_UPSTREAMS=1 (development); check endpoint_url at ${where}.`;
+function hintFor(code: string, where: string, withSecret: boolean): string {
+  if (code === 'UPSTREAM_BLOCKED_ADDRESS') return `Check endpoint_url (${where}).`;
   if (code === 'UPSTREAM_NOT_MCP') return `endpoint_url (${where}) must be the server's MCP endpoint (e.g. …/mcp) speaking the transport pact.toml names.`;
-  return `Check endpoint_url (${where}) and that the server runs and is reachable from the Pact server, then publish again.`;
+  return `Check endpoint_url (${where})${withSecret ? ' and PACT_MCP_AUTH_SECRET' : ''}, and that the server runs and is reachable from the Pact server; then publish again.`;
 }

@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   gone = await startPlainUpstream({ tools });
-  owner = await one.signIn('owner@pact.demo');
+  owner = await one.signIn('admin@pact.demo');
   const everyone = ['owner', 'admin', 'manager', 'member'];
   await publish(one, owner, { slug: 'limited', url: upstream.url }, [
     { tool: 'count', enabled: true, allowedRoles: everyone, rateLimitPerMin: 3, estCostCents: 0.2 },
@@ -50,7 +50,7 @@ const countCalls = () => upstream.calls.filter((c) => c.name === 'count').length
 
 describe('the per-tool rate limit', () => {
   it('holds across two instances sharing Redis: the fourth call in a minute is HTTP 429 with Retry-After, the upstream not called', async () => {
-    const ownerOnTwo = await two.signIn('owner@pact.demo');
+    const ownerOnTwo = await two.signIn('admin@pact.demo');
     const statuses: number[] = [];
     for (const [pact, token] of [[one, owner], [two, ownerOnTwo], [one, owner]] as const) {
       const res = await postToolCall(pact, token, 'limited__count', {});

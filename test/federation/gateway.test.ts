@@ -36,7 +36,7 @@ let readOnlyKey: string;
 beforeAll(async () => {
   pact = await startTestPact({ upstreams: { allowPrivate: true, timeoutMs: 5_000 } });
   upstream = await startPactUpstream(author, { require: { header: 'authorization', value: `Bearer ${SECRET}` } });
-  owner = await pact.signIn('owner@pact.demo');
+  owner = await pact.signIn('admin@pact.demo');
   member = await pact.signIn('member@pact.demo');
   manager = await pact.signIn('manager@pact.demo');
   callerKey = await pact.mintKey(owner, ['call:federated']);
@@ -106,16 +106,22 @@ describe('tools/call refusals', () => {
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { data: { scope: string } } }).error.data.scope).toBe('call:federated');
     expect(ran.ping).toEqual([]);
+    expect(await auditRows(pact, 'tools__ping')).toEqual([{ path: 'mcp', outcome: 'denied', error_code: 'FORBIDDEN', cost: 0 }]);
   });
 
   it('answers arguments that fail the input schema as a tool error before the upstream', async () => {
     const client = await mcpClient(pact, owner);
-    const result = await client.callTool({ name: 'tools__lookup_orders', arguments: { limit: 'many' } });
+    const result = await client.callTool({ name: 'tools__lookup_orders', arguments: { email: 'a@b.example', limit: 'many' } });
+    const noSubject = await client.callTool({ name: 'tools__lookup_orders', arguments: {} });
     await client.close();
     expect(result.isError).toBe(true);
-    expect(firstText(result)).toMatch(/^BAD_USER_INPUT: Invalid arguments for tools__lookup_orders: /);
+    expect(firstText(result)).toBe('BAD_USER_INPUT: Invalid arguments for tools__lookup_orders: data/limit must be integer');
+    expect(firstText(noSubject)).toBe("BAD_USER_INPUT: Invalid arguments for tools__lookup_orders: data must have required property 'email'");
     expect(ran.lookup_orders).toEqual([]);
-    expect((await auditRows(pact, 'tools__lookup_orders')).at(-1)).toEqual({ path: 'mcp', outcome: 'error', error_code: 'INVALID_ARGUMENTS', cost: 0 });
+    expect((await auditRows(pact, 'tools__lookup_orders')).slice(-2)).toEqual([
+      { path: 'mcp', outcome: 'error', error_code: 'INVALID_ARGUMENTS', cost: 0 },
+      { path: 'mcp', outcome: 'error', error_code: 'INVALID_ARGUMENTS', cost: 0 },
+    ]);
   });
 });
 
@@ -153,6 +159,7 @@ describe('a governed call', () => {
     expect(ran.ping).toHaveLength(2);
     expect(await ledgerRows(pact, 'tools__ping')).toEqual([500_000, 500_000]);
     expect(await auditRows(pact, 'tools__ping')).toEqual([
+      { path: 'mcp', outcome: 'denied', error_code: 'FORBIDDEN', cost: 0 },
       { path: 'mcp', outcome: 'ok', error_code: null, cost: 500_000 },
       { path: 'mcp', outcome: 'ok', error_code: null, cost: 500_000 },
       { path: 'mcp', outcome: 'denied', error_code: 'COST_CAP_EXCEEDED', cost: 0 },

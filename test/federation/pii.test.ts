@@ -33,7 +33,7 @@ let owner: string;
 
 beforeAll(async () => {
   pact = await startTestPact({ upstreams: { allowPrivate: true, timeoutMs: 5_000 } });
-  owner = await pact.signIn('owner@pact.demo');
+  owner = await pact.signIn('admin@pact.demo');
   const contacts = await pact.gql<{ contacts: { items: { name: string; email: string; phone: string }[] } }>('{ contacts(first: 1) { items { name email phone } } }', {}, { token: owner });
   const first = contacts.body.data?.contacts.items[0];
   if (!first) throw new Error('no seeded contact');
@@ -42,7 +42,7 @@ beforeAll(async () => {
     tools: Object.keys(PAYLOADS).map((name) => ({ name, description: `Answers ${name}.`, inputSchema: { type: 'object', properties: {} } })),
     call: (name) => answer((PAYLOADS[name] ?? (() => ({})))()),
   });
-  const roles = ['owner'];
+  const roles = ['admin'];
   await publish(pact, owner, { slug: 'crm', url: upstream.url }, [
     { tool: 'profile_redact', enabled: true, allowedRoles: roles, estCostCents: 0.3, piiPolicy: 'REDACT' },
     { tool: 'profile_allow', enabled: true, allowedRoles: roles, estCostCents: 0.3, piiPolicy: 'ALLOW' },

@@ -27,7 +27,7 @@ builder.mutationField('callFederatedTool', (t) =>
     resolve: (_, args, ctx) => {
       // The audit row and ledger charge name the federated tool (and so its server), on every path.
       if (FEDERATED_NAME.test(args.tool)) ctx.call.operation = args.tool;
-      return callFederatedTool(svc(ctx), { limiter: ctx.services.limiter, upstream: ctx.services.federation.upstream, logger: ctx.services.logger }, args.tool, args.arguments);
+      return callFederatedTool(svc(ctx), { limiter: ctx.services.limiter, upstream: ctx.services.upstreams, logger: ctx.services.logger }, args.tool, args.arguments);
     },
   }),
 );

@@ -32,16 +32,17 @@ const WINDOW_MS = 60_000;
 const MAX_VALIDATORS = 256;
 
 const validator = new AjvJsonSchemaValidator();
-/** Compiled input schemas by definition hash (a changed definition has another hash). */
+/** Compiled input schemas by tool and definition hash (a changed definition has another hash). */
 const validators = new Map<string, ReturnType<AjvJsonSchemaValidator['getValidator']>>();
 
 function validatorOf(tool: FederatedToolRow, logger: Logger): ReturnType<AjvJsonSchemaValidator['getValidator']> | null {
-  const cached = validators.get(tool.definitionHash);
+  const key = `${tool.id}:${tool.definitionHash}`;
+  const cached = validators.get(key);
   if (cached) return cached;
   try {
     const compiled = validator.getValidator(tool.inputSchema as Parameters<AjvJsonSchemaValidator['getValidator']>[0]);
     if (validators.size >= MAX_VALIDATORS) validators.delete(validators.keys().next().value as string);
-    validators.set(tool.definitionHash, compiled);
+    validators.set(key, compiled);
     return compiled;
   } catch (error) {
     // The upstream still checks its own arguments; Pact only checks what it can compile.

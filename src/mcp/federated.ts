@@ -6,7 +6,8 @@ import { ErrorCode } from '../lib/errors';
 import type { Call } from '../services/audit/call';
 import type { Principal } from '../services/auth/principal';
 import type { FederatedCallResult } from '../services/federation/gateway';
-import { callableToolsFor, FEDERATED_NAME, type FederatedToolRow } from '../services/federation/listing';
+import { callableToolsFor, FEDERATED_NAME } from '../services/federation/listing';
+import type { FederatedToolRow } from '../services/federation/servers';
 import type { Services } from '../services/index';
 
 /** A tool call's answer: the result, or the JSON-RPC error. */

@@ -1,10 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql } from 'drizzle-orm';
-import { federatedServers, federatedTools } from '../../src/db/schema';
-import { newId } from '../../src/lib/ids';
-import { sealServerSecret } from '../../src/services/federation/servers';
-import { listUpstreamTools } from '../../src/services/federation/upstream';
 import type { TestPact } from '../helpers/pact';
 
 /** A tool's governance as `governMcpTools` takes it (the pact.toml `[tools.X]` entry). */
@@ -29,51 +25,39 @@ const must = <T>(response: { status: number; body: { data?: T | null; errors?: u
 };
 
 /**
- * Publishes an upstream into the tenant (TEMPORARY fixture until the admin mutations land: inserts
- * the rows discovery and governance would write).
+ * Publishes an upstream into the tenant as `pact mcp publish` does, over /graphql as an owner or
+ * admin: register (the secret sealed by the server), discover, govern.
  */
 export async function publish(
   pact: TestPact,
-  _ownerToken: string,
+  adminToken: string,
   server: { name?: string; slug: string; url: string; secret?: string; transport?: 'STREAMABLE_HTTP' | 'SSE' },
   tools: Governance[],
 ): Promise<Published> {
-  const tenantId = pact.seed.demoTenantId;
-  const serverId = newId();
-  const transport = server.transport === 'SSE' ? 'sse' : 'streamable_http';
-  const listed = await listUpstreamTools({ endpointUrl: server.url, transport, headers: server.secret ? { authorization: `Bearer ${server.secret}` } : {} }, pact.services.upstreams);
-  await pact.database.withTenant(tenantId, async (tx) => {
-    const authSecret = server.secret ? await sealServerSecret(tx, pact.services.keys, tenantId, serverId, server.secret) : null;
-    await tx.insert(federatedServers).values({ id: serverId, tenantId, name: server.name ?? server.slug, slug: server.slug, endpointUrl: server.url, transport, authKind: server.secret ? 'bearer' : 'none', authSecret, status: 'active' });
-    for (const tool of listed.tools) {
-      const g = tools.find((t) => t.tool === tool.name);
-      const governance = (tool._meta?.['dev.pact/governance'] ?? null) as { consent_subject?: string | null } | null;
-      await tx.insert(federatedTools).values({
-        id: newId(),
-        tenantId,
-        serverId,
-        name: tool.name,
-        federatedName: `${server.slug}__${tool.name}`,
-        title: tool.title ?? null,
-        description: tool.description ?? '',
-        inputSchema: tool.inputSchema,
-        outputSchema: tool.outputSchema ?? null,
-        annotations: tool.annotations ?? null,
-        upstreamGovernance: governance,
-        definitionHash: `h:${tool.name}`,
-        approvedHash: `h:${tool.name}`,
-        enabled: g?.enabled ?? false,
-        disabledReason: g ? null : 'no_entry',
-        allowedRoles: g?.allowedRoles ?? [],
-        rateLimitPerMin: g?.rateLimitPerMin ?? 60,
-        costCapMicrocents: g?.costCapCents === undefined || g.costCapCents === null ? null : Math.round(g.costCapCents * 1_000_000),
-        estCostMicrocents: Math.round((g?.estCostCents ?? 0) * 1_000_000),
-        piiPolicy: (g?.piiPolicy ?? 'REDACT').toLowerCase(),
-        consentSubject: governance?.consent_subject ?? null,
-      });
-    }
-  });
+  const input = {
+    name: server.name ?? server.slug,
+    slug: server.slug,
+    endpointUrl: server.url,
+    transport: server.transport ?? 'STREAMABLE_HTTP',
+    authKind: server.secret ? 'BEARER' : 'NONE',
+    ...(server.secret ? { authSecret: server.secret } : {}),
+  };
+  const registered = must(
+    await pact.gql<{ registerMcpServer: { id: string } }>('mutation($input: McpServerInput!) { registerMcpServer(input: $input) { id } }', { input }, { token: adminToken }),
+    'registerMcpServer',
+  );
+  const serverId = registered.registerMcpServer.id;
+  must(await pact.gql('mutation($id: ID!) { discoverMcpServer(id: $id) { discovered } }', { id: serverId }, { token: adminToken }), 'discoverMcpServer');
+  await govern(pact, adminToken, serverId, tools);
   return { serverId, slug: server.slug };
+}
+
+/** Applies governance again (publishing again updates in place; tools not listed are disabled). */
+export async function govern(pact: TestPact, adminToken: string, serverId: string, tools: Governance[]): Promise<void> {
+  must(
+    await pact.gql('mutation($serverId: ID!, $tools: [McpToolGovernanceInput!]!) { governMcpTools(serverId: $serverId, tools: $tools) { id } }', { serverId, tools }, { token: adminToken }),
+    'governMcpTools',
+  );
 }
 
 /** The official SDK client on Pact's /mcp/ with a bearer credential. */

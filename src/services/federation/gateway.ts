@@ -5,9 +5,10 @@ import { checkConsent } from '../consent/check';
 import { chargeModelSpend, markBlocked, outsideTransaction, type ServiceContext } from '../context';
 import { rateLimited, type WindowStore } from '../limits/policy';
 import { assertWithinCostCap } from './cost-cap';
-import { federatedToolByName, FEDERATED_NAME, isCallable, roleMayCall, type FederatedToolRow } from './listing';
-import { applyPiiPolicy, type PiiPolicy } from './pii-policy';
-import { upstreamTargetOf } from './servers';
+import type { PiiPolicy } from './governance';
+import { federatedToolByName, FEDERATED_NAME, isCallable, roleMayCall } from './listing';
+import { applyPiiPolicy } from './pii-policy';
+import { upstreamTargetOf, type FederatedToolRow } from './servers';
 import { callUpstreamTool, type UpstreamPolicy } from './upstream';
 
 /** What a federated call answers: the upstream's result after the PII policy, or the consent gate's blocked shape. */

@@ -2,9 +2,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { federatedServers, federatedTools } from '../../db/schema';
 import type { Principal } from '../auth/principal';
-import type { FederatedServerRow } from './servers';
-
-export type FederatedToolRow = typeof federatedTools.$inferSelect;
+import type { FederatedServerRow, FederatedToolRow } from './servers';
 
 /** The scope every federated call needs; each tool's `allowed_roles` decides further. */
 export const FEDERATED_SCOPE = 'call:federated';

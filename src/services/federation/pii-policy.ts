@@ -5,9 +5,7 @@ import type { ServiceContext } from '../context';
 import { TOKEN_KIND } from '../crm/contact-pii';
 import { emailIndex } from '../keys/email-index';
 import { searchWords } from '../keys/search-words';
-
-/** What Pact does with personal data in a federated tool's answer (`federated_tools.pii_policy`). */
-export type PiiPolicy = 'redact' | 'allow' | 'block';
+import type { PiiPolicy } from './governance';
 
 /** The parts of an MCP tool result the policy reads and rewrites (text and embedded-resource text, structured content). */
 export interface ToolAnswer {

@@ -1,0 +1,98 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPact, type TestPact } from '../helpers/pact';
+import { auditRows, firstText, ledgerRows, mcpClient, postToolCall, publish } from './gateway-setup';
+import { startPlainUpstream, type Upstream } from './upstreams';
+
+const REDIS = 'redis://127.0.0.1:6379';
+const TIMEOUT_MS = 1_500;
+
+const tools = [
+  { name: 'count', description: 'Counts calls.', inputSchema: { type: 'object', properties: {} } },
+  { name: 'slow', description: 'Answers after ten seconds.', inputSchema: { type: 'object', properties: {} } },
+];
+const answer = (value: Record<string, unknown>): CallToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value });
+
+let one: TestPact;
+let two: TestPact;
+let upstream: Upstream;
+let gone: Upstream;
+let owner: string;
+
+beforeAll(async () => {
+  const upstreams = { allowPrivate: true, timeoutMs: TIMEOUT_MS };
+  one = await startTestPact({ redisUrl: REDIS, upstreams });
+  two = await startTestPact({ redisUrl: REDIS, upstreams, database: { database: one.database, masterKey: one.masterKey, seed: one.seed } });
+  upstream = await startPlainUpstream({
+    tools,
+    call: async (name) => {
+      if (name === 'slow') await new Promise((resolve) => setTimeout(resolve, 10_000));
+      return answer({ ok: true });
+    },
+  });
+  gone = await startPlainUpstream({ tools });
+  owner = await one.signIn('admin@pact.demo');
+  const everyone = ['owner', 'admin', 'manager', 'member'];
+  await publish(one, owner, { slug: 'limited', url: upstream.url }, [
+    { tool: 'count', enabled: true, allowedRoles: everyone, rateLimitPerMin: 3, estCostCents: 0.2 },
+    { tool: 'slow', enabled: true, allowedRoles: everyone, estCostCents: 0.2 },
+  ]);
+  await publish(one, owner, { slug: 'gone', url: gone.url }, [{ tool: 'count', enabled: true, allowedRoles: everyone, estCostCents: 0.2 }]);
+  await gone.close();
+});
+afterAll(async () => {
+  await two.close();
+  await one.close();
+  await upstream.close();
+});
+
+const countCalls = () => upstream.calls.filter((c) => c.name === 'count').length;
+
+describe('the per-tool rate limit', () => {
+  it('holds across two instances sharing Redis: the fourth call in a minute is HTTP 429 with Retry-After, the upstream not called', async () => {
+    const ownerOnTwo = await two.signIn('admin@pact.demo');
+    const statuses: number[] = [];
+    for (const [pact, token] of [[one, owner], [two, ownerOnTwo], [one, owner]] as const) {
+      const res = await postToolCall(pact, token, 'limited__count', {});
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200]);
+    const limited = await postToolCall(two, ownerOnTwo, 'limited__count', {});
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await limited.json()) as { error: { data: { code: string; scope: string; limit: number } } };
+    expect(body.error.data).toMatchObject({ code: 'RATE_LIMITED', scope: 'federated:limited__count', limit: 3 });
+    expect(countCalls()).toBe(3);
+    expect((await auditRows(one, 'limited__count')).map((r) => [r.outcome, r.cost])).toEqual([
+      ['ok', 200_000],
+      ['ok', 200_000],
+      ['ok', 200_000],
+      ['rate_limited', 0],
+    ]);
+    expect(await ledgerRows(one, 'limited__count')).toEqual([200_000, 200_000, 200_000]);
+  });
+});
+
+describe('upstream failures', () => {
+  it('answers a time-out as a clear tool error, audited and not charged', async () => {
+    const client = await mcpClient(one, owner);
+    const started = Date.now();
+    const result = await client.callTool({ name: 'limited__slow', arguments: {} });
+    await client.close();
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(result.isError).toBe(true);
+    expect(firstText(result)).toMatch(/^UPSTREAM_TIMEOUT: The MCP server at 127\.0\.0\.1:\d+ did not answer within 1500 ms\.$/);
+    expect(await auditRows(one, 'limited__slow')).toEqual([{ path: 'mcp', outcome: 'error', error_code: 'UPSTREAM_TIMEOUT', cost: 0 }]);
+    expect(await ledgerRows(one, 'limited__slow')).toEqual([]);
+  });
+
+  it('answers an unreachable upstream as a clear tool error, audited and not charged', async () => {
+    const client = await mcpClient(one, owner);
+    const result = await client.callTool({ name: 'gone__count', arguments: {} });
+    await client.close();
+    expect(result.isError).toBe(true);
+    expect(firstText(result)).toMatch(/^UPSTREAM_UNREACHABLE: The MCP server at 127\.0\.0\.1:\d+ /);
+    expect(await auditRows(one, 'gone__count')).toEqual([{ path: 'mcp', outcome: 'error', error_code: 'UPSTREAM_UNREACHABLE', cost: 0 }]);
+    expect(await ledgerRows(one, 'gone__count')).toEqual([]);
+  });
+});

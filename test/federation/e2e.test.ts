@@ -3,8 +3,9 @@
  * `pact init mcp-server` → `npm install` (from the npm cache when it holds the packages) → `pact
  * mcp dev` → `pact mcp publish` into a running Pact → the official MCP client calls the federated
  * tool through Pact's /mcp as users of different roles → a tool changed upstream is disabled until
- * `pact mcp approve` → `pact mcp delete`. A recording proxy in front of the dev server keeps the headers Pact sent upstream; at the
- * end the audit log, the ledger and every table of the database are scanned for the secret.
+ * `pact mcp approve` → `pact mcp delete`. A recording proxy in front of the dev server keeps the
+ * headers Pact sent upstream; at the end the audit log, the ledger and every table of the database
+ * are scanned for the secret.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -99,4 +99,12 @@ describe('pact mcp publish refuses before calling Pact', () => {
     expect(run.stdout).toBe("→ Installing 'my-tools' (https://my-tools.acme.com/mcp) …\n");
     expect(run.stderr).toMatch(/^error: Cannot reach Pact at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)\.\nhint: /);
   });
+
+  it('--help lists the publishing commands and what publish reads', async () => {
+    const [topic, publish] = await Promise.all([runPact(['mcp', '--help']), runPact(['mcp', 'publish', '--help'])]);
+    for (const command of ['publish [options]', 'list [options]', 'approve [options] <slug> <tool>', 'delete [options] [slug]']) expect(topic.stdout).toContain(command);
+    expect(publish.stdout).toContain('Usage: pact mcp publish [options]');
+    expect(publish.stdout).toMatch(/PACT_MCP_AUTH_SECRET\s+the server's credential when auth_kind is bearer or header; Pact seals it/);
+    expect(publish.stdout).toContain('Needs an owner or admin: a member or an API key is refused.');
+  });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createPactServer, InMemoryConsentStore, z } from '@pact/mcp-server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPactUpstream, type Upstream } from '../federation/upstreams';
+import { carrying, startPactUpstream, startSseUpstream, type Upstream } from '../federation/upstreams';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { configDirs, runPact, type PactRun } from './helpers';
 
@@ -211,5 +211,36 @@ allowed_roles = ["owner"]
     expect(run.code).toBe(1);
     expect(run.stderr.split('\n')[0]).toMatch(/^error: The MCP server at 127\.0\.0\.1:\d+ refused Pact's credential \(HTTP 401\): check the server's auth secret\.$/);
     expect(run.stdout + run.stderr).not.toContain(wrong);
+  });
+
+  it('the legacy SSE transport with a named header; --json prints the result alone', async () => {
+    const sse = await startSseUpstream({ tools: [{ name: 'quote', description: 'Quotes a price.', inputSchema: { type: 'object' } }], require: { header: 'X-Api-Key', value: SECRET } });
+    const dir = await mkdtemp(join(tmpdir(), 'pact-publish-sse-'));
+    try {
+      await writeFile(
+        join(dir, 'pact.toml'),
+        `[server]\nname = "Quotes"\nslug = "quotes"\nendpoint_url = "${sse.url}"\ntransport = "sse"\nauth_kind = "header"\nauth_header = "X-Api-Key"\n\n[tools.quote]\nallowed_roles = ["manager", "api"]\nest_cost_cents = 0.5\n`,
+      );
+      const run = await runPact(['mcp', 'publish', '--json'], { cwd: dir, env: { ...adminEnv, PACT_MCP_AUTH_SECRET: SECRET } });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toBe('');
+      expect(run.stdout + run.stderr).not.toContain(SECRET);
+      const result = JSON.parse(run.stdout) as Record<string, unknown>;
+      expect(result).toMatchObject({
+        discovered: ['quote'],
+        changed: [],
+        removed: [],
+        notOffered: [],
+        serverJson: join(dir, 'server.json'),
+        server: { slug: 'quotes', transport: 'SSE', authKind: 'HEADER', authHeader: 'X-Api-Key', hasSecret: true, status: 'ACTIVE', tools: [{ federatedName: 'quotes__quote', callable: true, allowedRoles: ['manager', 'api'], estCostCents: 0.5 }] },
+      });
+      expect(carrying(sse, 'X-Api-Key').length).toBe(sse.requests.length);
+      expect(JSON.parse(await readFile(join(dir, 'server.json'), 'utf8'))).toMatchObject({
+        remotes: [{ type: 'sse', url: sse.url, headers: [{ name: 'X-Api-Key', isSecret: true }] }],
+      });
+    } finally {
+      await sse.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
 import { createPactServer, InMemoryConsentStore, z } from '@pact/mcp-server';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../../src/services/seed/demo';
+import { browserAuthorize, pkce, REDIRECT_URI } from '../helpers/oauth';
 import { startTestPact, type TestPact } from '../helpers/pact';
 import { auditRows, firstText, ledgerRows, mcpClient, postToolCall, publish } from './gateway-setup';
 import { startPactUpstream, type Upstream } from './upstreams';
@@ -27,7 +29,7 @@ const author = createPactServer('my-tools', { consentStore: new InMemoryConsentS
 
 let pact: TestPact;
 let upstream: Upstream;
-let owner: string;
+let admin: string;
 let member: string;
 let manager: string;
 let callerKey: string;
@@ -36,12 +38,12 @@ let readOnlyKey: string;
 beforeAll(async () => {
   pact = await startTestPact({ upstreams: { allowPrivate: true, timeoutMs: 5_000 } });
   upstream = await startPactUpstream(author, { require: { header: 'authorization', value: `Bearer ${SECRET}` } });
-  owner = await pact.signIn('admin@pact.demo');
+  admin = await pact.signIn('admin@pact.demo');
   member = await pact.signIn('member@pact.demo');
   manager = await pact.signIn('manager@pact.demo');
-  callerKey = await pact.mintKey(owner, ['call:federated']);
-  readOnlyKey = await pact.mintKey(owner, ['read:contacts']);
-  await publish(pact, owner, { slug: 'tools', url: upstream.url, secret: SECRET }, [
+  callerKey = await pact.mintKey(admin, ['call:federated']);
+  readOnlyKey = await pact.mintKey(admin, ['read:contacts']);
+  await publish(pact, admin, { slug: 'tools', url: upstream.url, secret: SECRET }, [
     { tool: 'lookup_orders', enabled: true, allowedRoles: ['owner', 'admin', 'manager'], estCostCents: 0.25, piiPolicy: 'ALLOW' },
     { tool: 'ping', enabled: true, allowedRoles: ['owner', 'admin', 'manager', 'member', 'api'], estCostCents: 0.5, costCapCents: 1.25 },
   ]);
@@ -55,14 +57,14 @@ const names = async (client: Client) => (await client.listTools()).tools.map((t)
 
 describe('tools/list', () => {
   it('appends the callable federated tools each caller may use after the first-party tools', async () => {
-    const asOwner = await mcpClient(pact, owner);
-    const listed = (await asOwner.listTools()).tools;
+    const asAdmin = await mcpClient(pact, admin);
+    const listed = (await asAdmin.listTools()).tools;
     expect(listed.map((t) => t.name).slice(-2)).toEqual(['tools__lookup_orders', 'tools__ping']);
     expect(listed.map((t) => t.name)).not.toContain('tools__echo');
     const lookup = listed.find((t) => t.name === 'tools__lookup_orders');
     expect(lookup).toMatchObject({ title: 'Look up orders', description: 'Orders of a customer, by e-mail.', annotations: { readOnlyHint: true } });
     expect(Object.keys((lookup?.inputSchema as { properties: object }).properties).sort()).toEqual(['email', 'limit']);
-    await asOwner.close();
+    await asAdmin.close();
 
     const asMember = await mcpClient(pact, member);
     expect((await names(asMember)).filter((n) => n.includes('__'))).toEqual(['tools__ping']);
@@ -84,7 +86,7 @@ describe('tools/list', () => {
 
 describe('tools/call refusals', () => {
   it('refuses a disabled tool as an unknown tool, audited under its federated name, without calling the upstream', async () => {
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     await expect(client.callTool({ name: 'tools__echo', arguments: { text: 'hi' } })).rejects.toThrow(/Unknown tool: tools__echo/);
     await client.close();
     expect(ran.echo).toEqual([]);
@@ -110,7 +112,7 @@ describe('tools/call refusals', () => {
   });
 
   it('answers arguments that fail the input schema as a tool error before the upstream', async () => {
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     const result = await client.callTool({ name: 'tools__lookup_orders', arguments: { email: 'a@b.example', limit: 'many' } });
     const noSubject = await client.callTool({ name: 'tools__lookup_orders', arguments: {} });
     await client.close();
@@ -128,7 +130,7 @@ describe('tools/call refusals', () => {
 describe('a governed call', () => {
   it('reaches the upstream with the sealed secret only, never the caller credential', async () => {
     const before = upstream.requests.length;
-    for (const token of [owner, callerKey]) {
+    for (const token of [admin, callerKey]) {
       const client = await mcpClient(pact, token);
       const result = await client.callTool({ name: 'tools__ping', arguments: {} });
       await client.close();
@@ -139,7 +141,7 @@ describe('a governed call', () => {
     for (const request of seen) {
       expect(request.headers.authorization).toBe(`Bearer ${SECRET}`);
       const values = JSON.stringify(request.headers);
-      expect(values).not.toContain(owner);
+      expect(values).not.toContain(admin);
       expect(values).not.toContain(callerKey);
       expect(request.headers['x-tenant-id']).toBeUndefined();
       expect(request.headers.cookie).toBeUndefined();
@@ -149,7 +151,7 @@ describe('a governed call', () => {
 
   it('refuses with COST_CAP_EXCEEDED once today’s charges and the estimate pass the daily cap, before the upstream', async () => {
     // ping: est 0.5 cents, cap 1.25 cents; two calls were charged above (1.0 cent).
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     const result = await client.callTool({ name: 'tools__ping', arguments: {} });
     await client.close();
     expect(result.isError).toBe(true);
@@ -167,9 +169,9 @@ describe('a governed call', () => {
   });
 
   it('checks the consent subject against Pact’s consent: a withdrawn contact answers the blocked shape, uncharged', async () => {
-    const contacts = await pact.gql<{ contacts: { items: { email: string }[] } }>('{ contacts(first: 2) { items { email } } }', {}, { token: owner });
+    const contacts = await pact.gql<{ contacts: { items: { email: string }[] } }>('{ contacts(first: 2) { items { email } } }', {}, { token: admin });
     const [withdrawn, granted] = (contacts.body.data?.contacts.items ?? []).map((c) => c.email);
-    await pact.gql('mutation($e: String!) { withdrawConsent(subject: { kind: EMAIL, value: $e }) { status } }', { e: withdrawn }, { token: owner });
+    await pact.gql('mutation($e: String!) { withdrawConsent(subject: { kind: EMAIL, value: $e }) { status } }', { e: withdrawn }, { token: admin });
     const client = await mcpClient(pact, manager);
     const blocked = await client.callTool({ name: 'tools__lookup_orders', arguments: { email: withdrawn } });
     expect(blocked.isError).toBeFalsy();
@@ -194,9 +196,9 @@ describe('callFederatedTool on /graphql', () => {
   const CALL = 'mutation($tool: String!, $arguments: JSON) { callFederatedTool(tool: $tool, arguments: $arguments) { content structuredContent isError blocked reason } }';
 
   it('answers the same governed call with the cost in extensions, audited under the federated name', async () => {
-    const contacts = await pact.gql<{ contacts: { items: { email: string }[] } }>('{ contacts(first: 3) { items { email } } }', {}, { token: owner });
+    const contacts = await pact.gql<{ contacts: { items: { email: string }[] } }>('{ contacts(first: 3) { items { email } } }', {}, { token: admin });
     const email = contacts.body.data?.contacts.items[2]?.email;
-    const res = await pact.gql<{ callFederatedTool: Record<string, unknown> }>(CALL, { tool: 'tools__lookup_orders', arguments: { email, limit: 1 } }, { token: owner });
+    const res = await pact.gql<{ callFederatedTool: Record<string, unknown> }>(CALL, { tool: 'tools__lookup_orders', arguments: { email, limit: 1 } }, { token: admin });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data?.callFederatedTool).toEqual({
       content: [{ type: 'text', text: JSON.stringify({ email, orders: [{ id: 'o-1', total: 120 }], cost_cents: 0.1 }) }],
@@ -211,15 +213,55 @@ describe('callFederatedTool on /graphql', () => {
   });
 
   it('refuses with the same codes: the cost cap, an unknown tool, a role', async () => {
-    const capped = await pact.gql(CALL, { tool: 'tools__ping', arguments: {} }, { token: owner });
+    const capped = await pact.gql(CALL, { tool: 'tools__ping', arguments: {} }, { token: admin });
     expect(capped.body.errors?.[0]?.extensions?.code).toBe('COST_CAP_EXCEEDED');
     expect(capped.body.extensions?.cost_cents).toBe(0);
-    const unknown = await pact.gql(CALL, { tool: 'tools__nothing', arguments: {} }, { token: owner });
+    const unknown = await pact.gql(CALL, { tool: 'tools__nothing', arguments: {} }, { token: admin });
     expect(unknown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const role = await pact.gql(CALL, { tool: 'tools__lookup_orders', arguments: { email: 'a@b.example' } }, { token: member });
     expect(role.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', requiredRole: ['owner', 'admin', 'manager'], role: 'member' });
     expect(ran.ping).toHaveLength(2);
     expect((await auditRows(pact, 'tools__ping')).at(-1)).toEqual({ path: 'graphql', outcome: 'denied', error_code: 'COST_CAP_EXCEEDED', cost: 0 });
     expect(await auditRows(pact, 'tools__nothing')).toEqual([{ path: 'graphql', outcome: 'error', error_code: 'NOT_FOUND', cost: 0 }]);
+  });
+});
+
+describe('OAuth tokens', () => {
+  /** An access token for Pact's /mcp/ of `email` with `scope`, through the real sign-in and consent pages. */
+  async function oauthToken(email: string, scope: string): Promise<string> {
+    const registered = await fetch(`${pact.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', client_name: 'Federation test' }),
+    });
+    const clientId = ((await registered.json()) as { client_id: string }).client_id;
+    const { verifier, challenge } = pkce();
+    const authorize = new URL(`${pact.url}/oauth/authorize`);
+    for (const [k, v] of Object.entries({ response_type: 'code', client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256', scope, state: 's', resource: `${pact.url}/mcp/` })) {
+      authorize.searchParams.set(k, v);
+    }
+    const { location } = await browserAuthorize(pact.url, authorize, { email, password: DEMO_PASSWORD, tenant: pact.seed.demoTenantId });
+    const res = await fetch(`${pact.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: clientId, grant_type: 'authorization_code', code: location.searchParams.get('code') ?? '', code_verifier: verifier, redirect_uri: REDIRECT_URI, resource: `${pact.url}/mcp/` }),
+    });
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it('act with their user’s role, and need call:federated', async () => {
+    const before = ran.lookup_orders?.length;
+    const asMember = await mcpClient(pact, await oauthToken('member@pact.demo', 'call:federated'));
+    expect(await names(asMember)).toEqual(['tools__ping']);
+    const refused = await asMember.callTool({ name: 'tools__lookup_orders', arguments: { email: 'a@b.example' } });
+    expect(firstText(refused)).toBe('FORBIDDEN: Calling tools__lookup_orders needs role owner, admin or manager; you are member.');
+    await asMember.close();
+    const asManager = await mcpClient(pact, await oauthToken('manager@pact.demo', 'call:federated read:deals'));
+    expect((await names(asManager)).filter((n) => n.includes('__'))).toEqual(['tools__lookup_orders', 'tools__ping']);
+    await asManager.close();
+    const withoutScope = await mcpClient(pact, await oauthToken('manager@pact.demo', 'read:deals'));
+    expect((await names(withoutScope)).some((n) => n.includes('__'))).toBe(false);
+    await withoutScope.close();
+    expect(ran.lookup_orders?.length).toBe(before);
   });
 });

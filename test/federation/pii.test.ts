@@ -29,12 +29,12 @@ const PAYLOADS: Record<string, () => Record<string, unknown>> = {
 
 let pact: TestPact;
 let upstream: Upstream;
-let owner: string;
+let admin: string;
 
 beforeAll(async () => {
   pact = await startTestPact({ upstreams: { allowPrivate: true, timeoutMs: 5_000 } });
-  owner = await pact.signIn('admin@pact.demo');
-  const contacts = await pact.gql<{ contacts: { items: { name: string; email: string; phone: string }[] } }>('{ contacts(first: 1) { items { name email phone } } }', {}, { token: owner });
+  admin = await pact.signIn('admin@pact.demo');
+  const contacts = await pact.gql<{ contacts: { items: { name: string; email: string; phone: string }[] } }>('{ contacts(first: 1) { items { name email phone } } }', {}, { token: admin });
   const first = contacts.body.data?.contacts.items[0];
   if (!first) throw new Error('no seeded contact');
   canary = first;
@@ -43,7 +43,7 @@ beforeAll(async () => {
     call: (name) => answer((PAYLOADS[name] ?? (() => ({})))()),
   });
   const roles = ['admin'];
-  await publish(pact, owner, { slug: 'crm', url: upstream.url }, [
+  await publish(pact, admin, { slug: 'crm', url: upstream.url }, [
     { tool: 'profile_redact', enabled: true, allowedRoles: roles, estCostCents: 0.3, piiPolicy: 'REDACT' },
     { tool: 'profile_allow', enabled: true, allowedRoles: roles, estCostCents: 0.3, piiPolicy: 'ALLOW' },
     { tool: 'profile_block', enabled: true, allowedRoles: roles, estCostCents: 0.3, piiPolicy: 'BLOCK' },
@@ -60,10 +60,10 @@ const calledUpstream = (name: string) => upstream.calls.filter((c) => c.name ===
 
 describe('pii_policy', () => {
   it('redact: replaces the e-mail, the phones, the name under `name` and the contact named in free text; other values pass', async () => {
-    const res = await postToolCall(pact, owner, 'crm__profile_redact', {});
+    const res = await postToolCall(pact, admin, 'crm__profile_redact', {});
     const raw = await res.text();
     for (const value of [canary.email, canary.phone, canary.name, PHONE]) expect(raw).not.toContain(value);
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     const result = await client.callTool({ name: 'crm__profile_redact', arguments: {} });
     await client.close();
     const redacted = {
@@ -78,7 +78,7 @@ describe('pii_policy', () => {
   });
 
   it('allow: passes the answer unchanged', async () => {
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     const result = await client.callTool({ name: 'crm__profile_allow', arguments: {} });
     await client.close();
     expect(result.structuredContent).toEqual({ ...payload(), cost_cents: 0.3 });
@@ -86,7 +86,7 @@ describe('pii_policy', () => {
   });
 
   it('block: refuses an answer holding a contact’s e-mail or name (blind indexes) with PII_BLOCKED, audited, not charged', async () => {
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     for (const tool of ['crm__profile_block', 'crm__name_block']) {
       const result = await client.callTool({ name: tool, arguments: {} });
       expect(result.isError).toBe(true);
@@ -100,7 +100,7 @@ describe('pii_policy', () => {
   });
 
   it('block: passes an answer naming people who are not the tenant’s contacts', async () => {
-    const client = await mcpClient(pact, owner);
+    const client = await mcpClient(pact, admin);
     const result = await client.callTool({ name: 'crm__stranger_block', arguments: {} });
     await client.close();
     expect(result.isError).toBeFalsy();
@@ -110,9 +110,9 @@ describe('pii_policy', () => {
 
   it('applies the same policy on /graphql', async () => {
     const CALL = 'mutation($tool: String!) { callFederatedTool(tool: $tool, arguments: {}) { structuredContent } }';
-    const redacted = await pact.gql<{ callFederatedTool: { structuredContent: { customer: unknown } } }>(CALL, { tool: 'crm__profile_redact' }, { token: owner });
+    const redacted = await pact.gql<{ callFederatedTool: { structuredContent: { customer: unknown } } }>(CALL, { tool: 'crm__profile_redact' }, { token: admin });
     expect(redacted.body.data?.callFederatedTool.structuredContent.customer).toEqual({ name: '[redacted:name]', email: '[redacted:email]', phone: '[redacted:phone]' });
-    const blocked = await pact.gql(CALL, { tool: 'crm__profile_block' }, { token: owner });
+    const blocked = await pact.gql(CALL, { tool: 'crm__profile_block' }, { token: admin });
     expect(blocked.body.errors?.[0]?.extensions?.code).toBe('PII_BLOCKED');
     expect(JSON.stringify(blocked.body)).not.toContain(canary.email);
   });

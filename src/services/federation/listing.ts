@@ -7,8 +7,8 @@ import type { FederatedServerRow, FederatedToolRow } from './servers';
 /** The scope every federated call needs; each tool's `allowed_roles` decides further. */
 export const FEDERATED_SCOPE = 'call:federated';
 
-/** `<slug>__<tool>`: a slug (lowercase letters, digits, `-`), two underscores, the upstream's tool name; 64 characters at most. */
-export const FEDERATED_NAME = /^(?=.{4,64}$)[a-z0-9-]{1,32}__[A-Za-z0-9_.-]+$/;
+/** The shape of a federated name `<slug>__<tool>` (a slug, two underscores, the upstream's tool name; 64 characters at most). */
+export const FEDERATED_NAME = /^(?=.{4,64}$)[a-z0-9][a-z0-9_-]{0,31}__[A-Za-z0-9_.-]+$/;
 
 /** A tool is callable when enabled and its current definition is the one an owner or admin approved. */
 export const isCallable = (tool: Pick<FederatedToolRow, 'enabled' | 'definitionHash' | 'approvedHash'>): boolean =>

@@ -198,10 +198,28 @@ allowed_roles = ["owner"]
     expect(run.code).toBe(1);
     expect(run.stdout.split('\n').slice(0, 3)).toEqual([`→ Installing 'my-tools' (${dead}) …`, expect.stringMatching(/^server [0-9a-f]{4}… status=pending$/), '→ Discovering tools …']);
     const [error, hint] = run.stderr.split('\n');
-    expect(error).toMatch(/^error: The MCP server at 127\.0\.0\.1:\d+ is refused or unreachable: .+\.$/);
+    expect(error).toMatch(/^error: The MCP server at 127\.0\.0\.1:\d+ is unreachable: .+\.$/);
     expect(hint).toBe('hint: Check endpoint_url (pact.toml:4) and PACT_MCP_AUTH_SECRET, and that the server runs and is reachable from the Pact server; then publish again.');
     await expect(readFile(join(project, 'server.json'), 'utf8')).rejects.toThrow(/ENOENT/);
     expect((await serversOf(pact.seed.demoTenantId)).find((s) => s.slug === 'gone')).toMatchObject({ status: 'error' });
+  });
+
+  it('an http endpoint on a Pact that does not allow private upstreams: refused at registration, naming pact.toml\'s line', async () => {
+    const strict = await startTestPact({ database: { database: pact.database, masterKey: pact.masterKey, seed: pact.seed } });
+    try {
+      await writeFile(join(project, 'pact.toml'), pactToml(upstream.url, LOOKUP).replace('slug = "custom"', 'slug = "strict"'));
+      const requests = upstream.requests.length;
+      const run = await publish({ PACT_URL: strict.url, PACT_ADMIN_TOKEN: await strict.signIn('admin@pact.demo') });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe(`→ Installing 'my-tools' (${upstream.url}) …\n`);
+      expect(run.stderr).toBe(
+        'error: pact.toml:4: server.endpoint_url: Pact refused it: `endpointUrl` must use https (plain http only with PACT_ALLOW_PRIVATE_UPSTREAMS, for development).\n',
+      );
+      expect(upstream.requests.length).toBe(requests);
+      expect((await serversOf(pact.seed.demoTenantId)).map((s) => s.slug)).not.toContain('strict');
+    } finally {
+      await strict.close();
+    }
   });
 
   it('a secret the upstream refuses: the credential named as the problem, the wrong secret printed nowhere', async () => {

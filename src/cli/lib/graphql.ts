@@ -39,7 +39,7 @@ function relay(error: GraphQLErrorBody, status: number, credential: Credential):
   if (code === 'RATE_LIMITED' && typeof ext.retry_after_s === 'number') {
     return new CliError(message, ExitCode.Failed, `Retry in ${ext.retry_after_s} s.`, code);
   }
-  return new CliError(message, ExitCode.Failed, null, code);
+  return new CliError(message, ExitCode.Failed, null, code, typeof ext.field === 'string' ? ext.field : null);
 }
 
 /** Runs one GraphQL operation against `${url}/graphql`; any error is relayed as a CliError. */

@@ -3,7 +3,7 @@ import { defineCommand } from '../../lib/command';
 import { resolveCredential } from '../../lib/credentials';
 import { CliError, ExitCode, usageError } from '../../lib/errors';
 import { DISCOVERING_LINE, discoveredLine, governanceLines, installingLine, statusLine } from '../../lib/mcp-output';
-import { mcpAdmin, type McpDiscoveryView, type McpServerView, type McpToolGovernanceInput, type PiiPolicy } from '../../lib/mcp-servers';
+import { mcpAdmin, type McpDiscoveryView, type McpServerInput, type McpServerView, type McpToolGovernanceInput, type PiiPolicy } from '../../lib/mcp-servers';
 import { keyLines, type PactToml } from '../../lib/pact-toml';
 import { errorLines, loadPactToml } from '../../lib/project';
 import { buildServerJson, serverVersion, writeServerJson } from '../../lib/server-json';
@@ -36,6 +36,19 @@ function secretOf(config: PactToml, where: string, io: { env: NodeJS.ProcessEnv;
     throw usageError(`PACT_MCP_AUTH_SECRET is not set: ${where} says auth_kind = "${kind}", so Pact needs ${what} to call the server.`);
   }
   return secret;
+}
+
+/** The `[server]` table as the API registers it. */
+function registrationOf({ server }: PactToml, secret: string | null): McpServerInput {
+  return {
+    name: server.name,
+    slug: server.slug,
+    endpointUrl: server.endpoint_url,
+    transport: server.transport === 'sse' ? 'SSE' : 'STREAMABLE_HTTP',
+    authKind: server.auth_kind === 'header' ? 'HEADER' : server.auth_kind === 'bearer' ? 'BEARER' : 'NONE',
+    authHeader: server.auth_header ?? null,
+    ...(secret === null ? {} : { authSecret: secret }),
+  };
 }
 
 /** pact.toml's `[tools.X]` entries for the tools the server offers, as the API takes them. */
@@ -94,14 +107,8 @@ Example:
     const say = options.json ? () => {} : (line: string) => io.out(line);
 
     say(installingLine(server.name, server.endpoint_url));
-    const registered = await admin.register({
-      name: server.name,
-      slug: server.slug,
-      endpointUrl: server.endpoint_url,
-      transport: server.transport === 'sse' ? 'SSE' : 'STREAMABLE_HTTP',
-      authKind: server.auth_kind === 'header' ? 'HEADER' : server.auth_kind === 'bearer' ? 'BEARER' : 'NONE',
-      authHeader: server.auth_header ?? null,
-      ...(secret === null ? {} : { authSecret: secret }),
+    const registered = await admin.register(registrationOf(config, secret)).catch((error: unknown) => {
+      throw inPactToml(error, at);
     });
     say(statusLine(registered));
     say(DISCOVERING_LINE);
@@ -131,6 +138,24 @@ Example:
     // Publish prints its lines as it goes.
   },
 });
+
+/** Where each registration field comes from. */
+const SOURCES: Readonly<Record<string, string>> = {
+  name: 'server.name',
+  slug: 'server.slug',
+  endpointUrl: 'server.endpoint_url',
+  transport: 'server.transport',
+  authKind: 'server.auth_kind',
+  authHeader: 'server.auth_header',
+};
+
+/** A registration refused for one field, as `pact.toml:LINE: field: …` (the secret's is PACT_MCP_AUTH_SECRET's). */
+function inPactToml(error: unknown, at: (field: string) => string): unknown {
+  if (!(error instanceof CliError) || error.code !== 'BAD_USER_INPUT' || !error.field) return error;
+  if (error.field === 'authSecret') return new CliError(`PACT_MCP_AUTH_SECRET was refused: ${error.message}`, ExitCode.Usage, null, error.code);
+  const source = SOURCES[error.field];
+  return source ? new CliError(`${at(source)}: ${source}: Pact refused it: ${error.message}`, ExitCode.Failed, null, error.code, error.field) : error;
+}
 
 /** What to do about an upstream the Pact server could not discover (`where`: pact.toml:LINE of endpoint_url). */
 function hintFor(code: string, where: string, withSecret: boolean): string {

@@ -161,7 +161,7 @@ describe('scaffold → dev → publish → call → change → approve → delet
     expect(JSON.parse(await readFile(join(project, 'server.json'), 'utf8'))).toMatchObject({ name: 'local.pact/my-tools', version: '0.1.0' });
   });
 
-  it('admins and managers call the federated tool (PII redacted, cost charged); a member neither sees nor calls it', async () => {
+  it('admins and managers call the federated tool (PII redacted, cost charged); a member or an API key neither sees nor calls it', async () => {
     for (const who of ['admin', 'manager'] as const) {
       const { listed, result } = await callAs(pact, tokens[who], TOOL, { email: 'ada@example.com', limit: 2 });
       expect(listed?.description, who).toBe("Look up a customer's recent orders by e-mail address.");
@@ -177,11 +177,16 @@ describe('scaffold → dev → publish → call → change → approve → delet
     expect(member.result?.isError).toBe(true);
     expect(member.result?.content?.[0]?.text).toBe('FORBIDDEN: Calling my-tools__lookup_orders needs role owner, admin or manager; you are member.');
 
+    // An API key is role api: with call:federated it still neither sees nor calls a tool whose allowed_roles lack api.
+    const key = await callAs(pact, await pact.mintKey(tokens.admin, ['call:federated']), TOOL, { email: 'ada@example.com' });
+    expect(key.listed).toBeNull();
+    expect(key.result?.content?.[0]?.text).toBe('FORBIDDEN: Calling my-tools__lookup_orders needs role owner, admin or manager; you are api (an API key).');
+
     // Pact called upstream with the sealed secret, never with a caller's token.
     const sent = proxy.seen.map((h) => h.authorization);
     expect(sent.length).toBeGreaterThan(0);
     expect(new Set(sent)).toEqual(new Set([`Bearer ${SECRET}`]));
-    expect((await auditRows(pact, TOOL)).map((r) => r.outcome)).toEqual(['ok', 'ok', 'denied']);
+    expect((await auditRows(pact, TOOL)).map((r) => r.outcome)).toEqual(['ok', 'ok', 'denied', 'denied']);
     expect(await ledgerRows(pact, TOOL)).toEqual([100_000, 100_000]);
   });
 

@@ -194,6 +194,7 @@ const otherQueries = (): Record<string, Args[]> => ({
   ConsoleTenantKeys: [{}],
   ConsoleUsage: [{}],
   ConsoleViewer: [{}],
+  McpServers: [{}],
 });
 /** Consent administration shows withdrawn subjects by design (their status and history). */
 const CONSENT_ADMINISTRATION = new Set(['ConsoleConsentSubject', 'ConsoleConsentSubjects']);

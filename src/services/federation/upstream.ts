@@ -81,12 +81,14 @@ function upstreamFetch(policy: UpstreamPolicy, session: AbortSignal, seen: Excha
         maxBytes: MAX_BYTES,
         signal,
       });
-      seen.status = res.status;
+      const method = (init?.method ?? 'GET').toUpperCase();
+      // A stateless server refusing the optional GET stream (405) says nothing about the exchange.
+      if (!(method === 'GET' && res.status === 405)) seen.status = res.status;
       if (res.status < 200 || res.status > 599) {
         res.body.destroy();
         throw new SafeFetchError('NETWORK', `answered with HTTP status ${res.status}`);
       }
-      const empty = NULL_BODY.has(res.status) || (init?.method ?? 'GET').toUpperCase() === 'HEAD';
+      const empty = NULL_BODY.has(res.status) || method === 'HEAD';
       if (empty) res.body.resume();
       return new Response(empty ? null : (Readable.toWeb(res.body) as ReadableStream<Uint8Array>), { status: res.status, headers: res.headers });
     } catch (error) {
@@ -115,15 +117,17 @@ const hostOf = (endpointUrl: string): string => {
 };
 
 /** The PactError a failed exchange answers (the safe-fetch refusal, the HTTP status, or the SDK's verdict). */
-export function upstreamError(target: UpstreamTarget, policy: UpstreamPolicy, seen: Exchange, error: unknown): PactError {
+function upstreamError(target: UpstreamTarget, policy: UpstreamPolicy, seen: Exchange, error: unknown): PactError {
   if (error instanceof PactError) return error;
   const where = `The MCP server at ${hostOf(target.endpointUrl)}`;
   const timedOut = seen.timedOut || seen.failure?.code === 'TIMEOUT' || (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout);
   if (timedOut) return new PactError(ErrorCode.UpstreamTimeout, `${where} did not answer within ${policy.timeoutMs} ms.`);
   if (seen.failure) {
     const code = FETCH_CODES[seen.failure.code];
-    const hint = code === ErrorCode.UpstreamBlockedAddress ? ' (PACT_ALLOW_PRIVATE_UPSTREAMS allows loopback and private addresses in development)' : '';
-    return new PactError(code, `${where} is refused or unreachable: ${seen.failure.message}${hint}.`);
+    if (code === ErrorCode.UpstreamBlockedAddress) {
+      return new PactError(code, `${where} is refused: ${seen.failure.message} (PACT_ALLOW_PRIVATE_UPSTREAMS allows loopback and private addresses in development).`);
+    }
+    return new PactError(code, `${where} is unreachable: ${seen.failure.message}.`);
   }
   const status = seen.status;
   if (status === 401 || status === 403) return new PactError(ErrorCode.UpstreamUnreachable, `${where} refused Pact's credential (HTTP ${status}): check the server's auth secret.`);

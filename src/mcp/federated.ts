@@ -3,6 +3,8 @@ import { ProtocolError, ProtocolErrorCode as RpcError, type CallToolResult, type
 import { parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import { CallFederatedToolDocument } from '../generated/graphql/graphql';
 import { ErrorCode } from '../lib/errors';
+import { maskFailure } from '../lib/faults';
+import { currentRequest, noteFailure } from '../lib/request-context';
 import type { Call } from '../services/audit/call';
 import type { Principal } from '../services/auth/principal';
 import type { FederatedCallResult } from '../services/federation/gateway';
@@ -83,11 +85,18 @@ export function createFederatedTools(options: { services: Services; manifest: Re
     document,
     /** Whether a tool name is a federated one (`<slug>__<tool>`), answered here rather than by the generated table. */
     owns: (name: string): boolean => FEDERATED_NAME.test(name),
-    /** The federated tools the caller may call, in name order (none without `call:federated`). */
+    /** The federated tools the caller may call, in name order (none without `call:federated`); a failure is answered masked. */
     async list(principal: Principal): Promise<Tool[]> {
       if (!principal.scopes.has('call:federated')) return [];
-      const tools = await options.services.database.withTenant(principal.tenantId, (tx) => callableToolsFor(tx, principal));
-      return tools.map(listed);
+      try {
+        const tools = await options.services.database.withTenant(principal.tenantId, (tx) => callableToolsFor(tx, principal));
+        return tools.map(listed);
+      } catch (error) {
+        noteFailure(error);
+        const masked = maskFailure(error);
+        options.services.logger.error({ err: error, requestId: currentRequest()?.requestId }, 'could not list federated tools');
+        throw new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code });
+      }
     },
     /** Names the call after the federated tool and returns the operation's variables. */
     prepare(call: Call, name: string, args: unknown): Record<string, unknown> {

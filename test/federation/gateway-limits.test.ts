@@ -10,7 +10,10 @@ const TIMEOUT_MS = 1_500;
 const tools = [
   { name: 'count', description: 'Counts calls.', inputSchema: { type: 'object', properties: {} } },
   { name: 'slow', description: 'Answers after ten seconds.', inputSchema: { type: 'object', properties: {} } },
+  { name: 'wait', description: 'Answers once the test releases it.', inputSchema: { type: 'object', properties: {} } },
 ];
+/** Releases the pending `wait` call. */
+let release: () => void = () => {};
 const answer = (value: Record<string, unknown>): CallToolResult => ({ content: [{ type: 'text', text: JSON.stringify(value) }], structuredContent: value });
 
 let one: TestPact;
@@ -31,6 +34,7 @@ beforeAll(async () => {
     tools,
     call: async (name) => {
       if (name === 'slow') await new Promise((resolve) => setTimeout(resolve, 10_000));
+      if (name === 'wait') await new Promise<void>((resolve) => (release = resolve));
       return answer({ ok: true });
     },
   });
@@ -40,6 +44,7 @@ beforeAll(async () => {
   await publish(one, admin, { slug: 'limited', url: upstream.url }, [
     { tool: 'count', enabled: true, allowedRoles: everyone, rateLimitPerMin: 3, estCostCents: 0.2 },
     { tool: 'slow', enabled: true, allowedRoles: everyone, estCostCents: 0.2 },
+    { tool: 'wait', enabled: true, allowedRoles: everyone, estCostCents: 0.2 },
   ]);
   await publish(one, admin, { slug: 'gone', url: gone.url }, [{ tool: 'count', enabled: true, allowedRoles: everyone, estCostCents: 0.2 }]);
   await gone.close();
@@ -77,6 +82,23 @@ describe('the per-tool rate limit', () => {
       ['rate_limited', 0],
     ]);
     expect(await ledgerRows(one, 'limited__count')).toEqual([200_000, 200_000, 200_000]);
+  });
+});
+
+describe('the upstream call', () => {
+  it('holds no transaction: reads on the same (one-connection) database are served while the upstream works', async () => {
+    const pending = postToolCall(one, admin, 'limited__wait', {});
+    while (!upstream.calls.some((c) => c.name === 'wait')) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 3; i++) {
+      const read = await two.gql<{ contacts: { returned: number } }>('{ contacts(first: 2) { returned } }', {}, { token: admin });
+      expect(read.body.data?.contacts.returned).toBe(2);
+    }
+    release();
+    const res = await pending;
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { result: { structuredContent: unknown } };
+    expect(body.result.structuredContent).toEqual({ ok: true, cost_cents: 0.2 });
+    expect(await auditRows(one, 'limited__wait')).toEqual([{ path: 'mcp', outcome: 'ok', error_code: null, cost: 200_000 }]);
   });
 });
 

@@ -79,7 +79,7 @@ const consoleOperations = new Set(
 const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
 const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
-  const found = Object.values(manifest).find((source) => source.startsWith(`query ${name}(`) || source.startsWith(`query ${name} `));
+  const found = Object.values(manifest).find((source) => [`query ${name}(`, `query ${name} `, `mutation ${name}(`].some((start) => source.startsWith(start)));
   if (!found) throw new Error(`no persisted operation ${name}`);
   return found;
 };
@@ -114,6 +114,15 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
   ['FireAgent', { agent: 'no-such-agent' }],
   ['FireAgent', { agent: 'contact-summary', target_id: 'not-an-id' }],
+  ['CallFederatedTool', { tool: 'nowhere__tool', arguments: {} }],
+  ['CallFederatedTool', { tool: 'not a federated name' }],
+  ['McpServers', {}],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'Not A Slug', endpointUrl: 'https://tools.example/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
+  ['DiscoverMcpServer', { id: 'not-an-id' }],
+  ['GovernMcpTools', { serverId: '01234567-89ab-7def-8123-456789abcdef', tools: [] }],
+  ['ApproveMcpTool', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'x' }],
+  ['SetMcpToolEnabled', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'x', enabled: true }],
+  ['DeleteMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
 ];
 
 /** Run ids are new on every run; everything else must match exactly. */
@@ -123,7 +132,7 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(apiOperations).toHaveLength(10);
+    expect(apiOperations).toHaveLength(18);
     expect(consoleOperations.size).toBeGreaterThanOrEqual(20);
     expect(Object.keys(manifest)).toHaveLength(apiOperations.length + consoleOperations.size);
     const total = Object.keys(manifest).length;

@@ -5,6 +5,7 @@ import type { ServiceContext } from '../context';
 import { TOKEN_KIND } from '../crm/contact-pii';
 import { emailIndex } from '../keys/email-index';
 import { searchWords } from '../keys/search-words';
+import type { TenantKey } from '../keys/tenant-keys';
 import type { PiiPolicy } from './governance';
 
 /** The parts of an MCP tool result the policy reads and rewrites (text and embedded-resource text, structured content). */
@@ -28,23 +29,20 @@ const PHONE = /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,5}(?:[ .
 const NOT_A_PHONE = /^\d{4}-\d{2}-\d{2}$|^\d{2}[.-]\d{2}[.-]\d{4}$|^\d{1,3}(?:\.\d{1,3}){3}$/;
 /** A run of two or three capitalised words in free text: where a person's name may stand. */
 const CAPITALISED_RUN = /\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+){1,2}/gu;
+/** A short value of two to four words of letters: checked against the contacts' names anywhere in the answer. */
+const SHORT_NAME = /^\p{L}[\p{L}'’.-]*(?:\s+\p{L}[\p{L}'’.-]*){1,3}$/u;
+
+function isPhone(match: string): boolean {
+  const digits = match.replace(/\D/g, '').length;
+  return digits >= 7 && digits <= 15 && !NOT_A_PHONE.test(match);
+}
+
 /** A capitalised run and each shorter run of two or more of its words ("Met Ada Lovelace": also "Ada Lovelace"). */
 function subRuns(run: string): string[] {
   const words = run.split(/\s+/);
   const runs: string[] = [];
   for (let start = 0; start < words.length - 1; start += 1) for (let end = start + 2; end <= words.length; end += 1) runs.push(words.slice(start, end).join(' '));
   return runs;
-}
-
-/** A short value of two to four words of letters: checked against the contacts' names anywhere in the answer. */
-const SHORT_NAME = /^\p{L}[\p{L}'’.-]*(?:\s+\p{L}[\p{L}'’.-]*){1,3}$/u;
-
-/** Distinct values looked up in the blind indexes per answer, at most (an answer beyond that is judged on the first ones). */
-const MAX_LOOKUPS = 200;
-
-function isPhone(match: string): boolean {
-  const digits = match.replace(/\D/g, '').length;
-  return digits >= 7 && digits <= 15 && !NOT_A_PHONE.test(match);
 }
 
 /** A string of the answer and whether it stands under a name-like key. */
@@ -109,37 +107,64 @@ function candidatesOf(answer: ToolAnswer): Candidates {
   return found;
 }
 
-/** The candidates that are the tenant's contacts' data, matched through the blind indexes (e-mail index, name-word tokens). */
-async function knownToTenant(ctx: ServiceContext, found: Candidates): Promise<Candidates> {
-  const known: Candidates = { emails: new Set(), names: new Set() };
-  if (found.emails.size === 0 && found.names.size === 0) return known;
-  const tenantId = ctx.principal.tenantId;
-  const key = await ctx.keys.active(ctx.tx, tenantId);
-  const emails = [...found.emails].slice(0, MAX_LOOKUPS);
-  if (emails.length > 0) {
-    const byIndex = new Map(emails.map((e) => [emailIndex(ctx, key, e), e]));
+/** Values looked up in one statement. */
+const CHUNK = 500;
+
+function chunks<T>(items: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+/** The e-mail addresses that are a contact's, by the e-mail blind index. */
+async function knownEmails(ctx: ServiceContext, key: TenantKey, emails: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const chunk of chunks(emails)) {
+    const byIndex = new Map(chunk.map((e) => [emailIndex(ctx, key, e), e]));
     const rows = await ctx.tx
       .selectDistinct({ index: contacts.emailIndex })
       .from(contacts)
-      .where(and(eq(contacts.tenantId, tenantId), inArray(contacts.emailIndex, [...byIndex.keys()])));
+      .where(and(eq(contacts.tenantId, ctx.principal.tenantId), inArray(contacts.emailIndex, [...byIndex.keys()])));
     for (const row of rows) {
       const email = row.index === null ? undefined : byIndex.get(row.index);
-      if (email) known.emails.add(email);
+      if (email) known.add(email);
     }
   }
-  for (const name of [...found.names].slice(0, MAX_LOOKUPS)) {
-    const tokens = [...new Set(searchWords({ name, email: null }).map((w) => ctx.keys.blindIndex(key, TOKEN_KIND, w)))];
-    if (tokens.length === 0) continue;
-    const [hit] = await ctx.tx
-      .select({ one: sql<number>`1` })
-      .from(contactSearchTokens)
-      .where(and(eq(contactSearchTokens.tenantId, tenantId), inArray(contactSearchTokens.token, tokens)))
-      .groupBy(contactSearchTokens.contactId)
-      .having(sql`count(*) = ${tokens.length}`)
-      .limit(1);
-    if (hit) known.names.add(name);
+  return known;
+}
+
+/** The names whose words are all one contact's name or e-mail words, by the search-token blind index (one statement per chunk). */
+async function knownNames(ctx: ServiceContext, key: TenantKey, names: string[]): Promise<Set<string>> {
+  const tokenised = names
+    .map((name) => ({ name, tokens: [...new Set(searchWords({ name, email: null }).map((w) => ctx.keys.blindIndex(key, TOKEN_KIND, w)))] }))
+    .filter((c) => c.tokens.length > 0);
+  const known = new Set<string>();
+  for (const chunk of chunks(tokenised)) {
+    const candidates = sql.join(
+      chunk.map((c, i) => sql`(${i}::int, array[${sql.join(c.tokens.map((t) => sql`${t}`), sql`, `)}]::text[])`),
+      sql`, `,
+    );
+    const rows = await ctx.database.rows<{ i: number }>(
+      ctx.tx,
+      sql`select c.i from (values ${candidates}) as c(i, tokens)
+        where exists (
+          select 1 from ${contactSearchTokens} t
+          where t.tenant_id = ${ctx.principal.tenantId}::uuid and t.token = any(c.tokens)
+          group by t.contact_id having count(*) = cardinality(c.tokens))`,
+    );
+    for (const row of rows) {
+      const name = chunk[Number(row.i)]?.name;
+      if (name !== undefined) known.add(name);
+    }
   }
   return known;
+}
+
+/** The candidates that are the tenant's contacts' data, matched through the blind indexes (e-mail index, name-word tokens). */
+async function knownToTenant(ctx: ServiceContext, found: Candidates): Promise<Candidates> {
+  if (found.emails.size === 0 && found.names.size === 0) return { emails: new Set(), names: new Set() };
+  const key = await ctx.keys.active(ctx.tx, ctx.principal.tenantId);
+  return { emails: await knownEmails(ctx, key, [...found.emails]), names: await knownNames(ctx, key, [...found.names]) };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -5,7 +5,11 @@ import keysList from './commands/keys/list';
 import keysRevoke from './commands/keys/revoke';
 import login from './commands/login';
 import logout from './commands/logout';
+import mcpApprove from './commands/mcp/approve';
+import mcpDelete from './commands/mcp/delete';
 import mcpDev from './commands/mcp/dev';
+import mcpList from './commands/mcp/list';
+import mcpPublish from './commands/mcp/publish';
 import mcpValidate from './commands/mcp/validate';
 import initMcpServer from './commands/init/mcp-server';
 import whoami from './commands/whoami';
@@ -14,23 +18,38 @@ import { CliError, ExitCode } from './lib/errors';
 import { processIo, type Io } from './lib/output';
 
 /** Every command. Adding one is a file in `commands/` (see `lib/command.ts`) and a line here. */
-const COMMANDS: readonly PactCommand[] = [login, logout, whoami, keysCreate, keysList, keysRevoke, initMcpServer, mcpDev, mcpValidate];
+const COMMANDS: readonly PactCommand[] = [
+  login,
+  logout,
+  whoami,
+  keysCreate,
+  keysList,
+  keysRevoke,
+  initMcpServer,
+  mcpDev,
+  mcpValidate,
+  mcpPublish,
+  mcpList,
+  mcpApprove,
+  mcpDelete,
+];
 
 /** What `pact <topic> --help` says about a topic of two-word commands. */
 const TOPICS: Readonly<Record<string, string>> = {
   keys: 'Create, list and revoke API keys',
   init: 'Scaffold a project: `pact init mcp-server NAME [--lang ts|py]`',
-  mcp: 'Your own MCP server: `pact mcp dev` (hot reload), `pact mcp validate` (pact.toml)',
+  mcp: 'Your own MCP server: `pact mcp dev` (hot reload), `pact mcp validate` (pact.toml), then `publish` it into Pact, `list`, `approve`, `delete`',
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const PROGRAM_HELP = `
 Environment:
-  PACT_URL           the Pact server (default http://127.0.0.1:4000)
-  PACT_ADMIN_TOKEN   a pact_sess_ or pact_live_ token; takes precedence over \`pact login\`
-  PACT_TENANT        tenant slug or id sent as X-Tenant-ID (default: the tenant chosen at login)
-  PACT_CONFIG_DIR    where credentials.json lives (default $XDG_CONFIG_HOME/pact or ~/.config/pact)
+  PACT_URL              the Pact server (default http://127.0.0.1:4000)
+  PACT_ADMIN_TOKEN      a pact_sess_ or pact_live_ token; takes precedence over \`pact login\`
+  PACT_TENANT           tenant slug or id sent as X-Tenant-ID (default: the tenant chosen at login)
+  PACT_MCP_AUTH_SECRET  for \`pact mcp publish\`: your MCP server's credential (auth_kind bearer or header)
+  PACT_CONFIG_DIR       where credentials.json lives (default $XDG_CONFIG_HOME/pact or ~/.config/pact)
 
 Exit codes:
   0 ok, 1 the server refused or failed (or pact.toml is not valid), 2 usage error,

@@ -1,4 +1,5 @@
 import SchemaBuilder from '@pothos/core';
+import { valueFromASTUntyped } from 'graphql';
 import './plugins/guards';
 import type { GraphQLContext } from './context';
 
@@ -9,6 +10,7 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     Date: { Input: string; Output: string };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   plugins: ['pactGuards'],
@@ -35,6 +37,13 @@ builder.scalarType('Date', {
     if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value) throw new TypeError(`Date ${value} is not a day of the calendar.`);
     return value;
   },
+});
+
+builder.scalarType('JSON', {
+  description: 'Any JSON value (a federated tool\'s arguments and answer, passed through as the MCP server sent them).',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables),
 });
 
 builder.queryType({});

@@ -20,6 +20,10 @@ export const ErrorCode = {
   QueryTooComplex: 'QUERY_TOO_COMPLEX',
   IntrospectionDisabled: 'INTROSPECTION_DISABLED',
   PersistedOperationsOnly: 'PERSISTED_OPERATIONS_ONLY',
+  /** A federated tool's daily cost cap would be exceeded by the call (refused before the upstream is called). */
+  CostCapExceeded: 'COST_CAP_EXCEEDED',
+  /** A federated tool whose `pii_policy` is `block` answered with personal data of the tenant's contacts. */
+  PiiBlocked: 'PII_BLOCKED',
   AiBudgetExceeded: 'AI_BUDGET_EXCEEDED',
   ModelTimeout: 'MODEL_TIMEOUT',
   ModelError: 'MODEL_ERROR',

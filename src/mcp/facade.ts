@@ -19,7 +19,7 @@ import { authenticateRequest, clientIp } from '../pipeline/credentials';
 import { refuseForeignHost, type HttpPolicy } from '../pipeline/http-guards';
 import { pactResources, resourceMetadataUrl } from '../pipeline/resources';
 import { OAUTH_SCOPES } from '../services/oauth/scopes';
-import { newCall } from '../services/audit/call';
+import { newCall, type Call } from '../services/audit/call';
 import { finishCall } from '../services/audit/record';
 import type { Principal } from '../services/auth/principal';
 import type { Services } from '../services/index';
@@ -29,6 +29,7 @@ import { foreignOrigin, invalidRequest, preflight, readBounded, rpcError, rpcIdO
 import { invalidParams } from './params';
 import { classifyMessage, SERVED_VERSIONS } from './protocol';
 import { runOperation } from '../pipeline/run-operation';
+import { createFederatedTools } from './federated';
 
 export interface McpFacadeOptions {
   yoga: PactYoga;
@@ -112,6 +113,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
       annotations: { ...t.annotations, ...(t.title ? { title: t.title } : {}) },
     }));
   const scopeOf = new Map(options.tools.map((t) => [t.name, t.scope]));
+  const federated = createFederatedTools({ services, manifest: options.manifest });
   /** The tools a caller may call, in name order. */
   const visibleTools = (principal: Principal) => listed.filter((t) => principal.scopes.has(scopeOf.get(t.name) as never));
 
@@ -149,13 +151,19 @@ export function createMcpFacade(options: McpFacadeOptions) {
    * refusals can be HTTP statuses: a missing scope (the tool's, or one a `fire_agent` target needs)
    * is 403 naming it, a spent limit 429 with `Retry-After`; the pipeline audits and charges every
    * call once. Arguments that fail the tool's input schema are an `isError` result (audited as
-   * INVALID_ARGUMENTS); an unknown tool is audited and left to the SDK (-32602). Returns what the
-   * SDK's handler answers, or the HTTP refusal.
+   * INVALID_ARGUMENTS); an unknown tool is audited and left to the SDK (-32602). A federated name
+   * (`<slug>__<tool>`) runs the `callFederatedTool` operation (src/mcp/federated.ts). Returns what
+   * the SDK's handler answers, or the HTTP refusal.
    */
   const runToolCall = async (request: Request, principal: Principal, id: RpcId, params: { name: string; arguments?: unknown }): Promise<{ answer: ToolAnswer } | { refused: Response }> => {
     const entry = compiled.get(params.name);
     const call = newCall(principal, 'mcp');
     call.args = params.arguments ?? {};
+    if (!entry && federated.owns(params.name)) {
+      const ran = await runPipeline(call, params.name, federated.document, federated.prepare(call, params.name, params.arguments));
+      if ('answer' in ran) return ran;
+      return refusalOf(request, principal, id, params.name, ran.result) ?? { answer: federated.answer(params.name, ran.result) };
+    }
     if (!entry) {
       call.operation = `unknown_tool:${params.name.slice(0, 100)}`;
       await finishCall(services.database, services.audit, call, 'error', 'UNKNOWN_TOOL');
@@ -168,22 +176,12 @@ export function createMcpFacade(options: McpFacadeOptions) {
       await finishCall(services.database, services.audit, call, 'error', 'INVALID_ARGUMENTS');
       return { answer: { result: { isError: true, content: [{ type: 'text', text: `Invalid arguments for ${entry.tool.name}: ${checked.errorMessage ?? 'see the input schema'}` }] } } };
     }
-    let result: ExecutionResult;
-    try {
-      result = await runOperation(yoga, services, call, entry.document, args);
-    } catch (error) {
-      // The SDK would relay the error's own message: log the detail, answer the masked one.
-      noteFailure(error);
-      const masked = maskFailure(error);
-      const requestId = currentRequest()?.requestId;
-      services.logger.error({ err: error, requestId, tool: entry.tool.name }, 'unexpected error in a tool call');
-      return { answer: { error: new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code, ...(requestId ? { requestId } : {}) }) } };
-    }
+    const ran = await runPipeline(call, entry.tool.name, entry.document, args);
+    if ('answer' in ran) return ran;
+    const { result } = ran;
+    const refused = refusalOf(request, principal, id, entry.tool.name, result);
+    if (refused) return refused;
     const errors = result.errors ?? [];
-    for (const error of errors) {
-      const refused = httpRefusal(request, principal, entry.tool.name, id, error);
-      if (refused) return { refused };
-    }
     const value = (result.data as Record<string, unknown> | null | undefined)?.[entry.tool.rootField];
     if (errors.length > 0 || value === undefined || value === null) {
       const text = errors.map((e) => `${(e.extensions?.code as string | undefined) ?? 'ERROR'}: ${e.message}`).join('\n') || 'No result.';
@@ -192,13 +190,35 @@ export function createMcpFacade(options: McpFacadeOptions) {
     return { answer: { result: structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 }) } };
   };
 
+  /** Runs a tool's operation through the pipeline; an unexpected failure is answered masked (the SDK would relay its own message). */
+  const runPipeline = async (call: Call, tool: string, document: DocumentNode, variables: Record<string, unknown>): Promise<{ result: ExecutionResult } | { answer: ToolAnswer }> => {
+    try {
+      return { result: await runOperation(yoga, services, call, document, variables) };
+    } catch (error) {
+      noteFailure(error);
+      const masked = maskFailure(error);
+      const requestId = currentRequest()?.requestId;
+      services.logger.error({ err: error, requestId, tool }, 'unexpected error in a tool call');
+      return { answer: { error: new ProtocolError(RpcError.InternalError, masked.message, { code: masked.code, ...(requestId ? { requestId } : {}) }) } };
+    }
+  };
+
+  /** The first of a result's errors that is answered as an HTTP refusal (403 naming a scope, 429), if any. */
+  const refusalOf = (request: Request, principal: Principal, id: RpcId, tool: string, result: ExecutionResult): { refused: Response } | null => {
+    for (const error of result.errors ?? []) {
+      const refused = httpRefusal(request, principal, tool, id, error);
+      if (refused) return { refused };
+    }
+    return null;
+  };
+
   /** A fresh server for one request (never shared: answers must not reach another caller), for either revision. */
   const serverFor = ({ principal, tool }: Dispatch): Server => {
     const server = new Server(
       { name: 'pact', version: options.version },
       { capabilities: { tools: {} }, supportedProtocolVersions: [...SERVED_VERSIONS], cacheHints: CACHE_HINTS, jsonSchemaValidator: validator },
     );
-    server.setRequestHandler('tools/list', () => ({ tools: visibleTools(principal) }));
+    server.setRequestHandler('tools/list', async () => ({ tools: [...visibleTools(principal), ...(await federated.list(principal))] }));
     server.setRequestHandler('tools/call', (req) => {
       if (!tool || tool.name !== req.params.name) throw new ProtocolError(RpcError.InvalidParams, `Unknown tool: ${req.params.name}`);
       if ('error' in tool.answer) throw tool.answer.error;

@@ -45,7 +45,7 @@ export function markBlocked(ctx: ServiceContext, reason: string): void {
   if (ctx.metrics) ctx.metrics.blocked = reason;
 }
 
-/** Adds model spend (integer micro-cents) to the running call's cost, on top of its declared cost. */
+/** Adds metered spend (integer micro-cents: a model's, a federated tool's estimate) to the running call's cost, on top of its declared cost. */
 export function chargeModelSpend(ctx: ServiceContext, microcents: number): void {
   if (!Number.isSafeInteger(microcents) || microcents < 0) throw new Error(`model spend must be whole micro-cents, not ${microcents}`);
   if (ctx.metrics) ctx.metrics.modelCostMicrocents += microcents;

@@ -56,7 +56,7 @@ describe('pact.toml', () => {
     ['pii_policy not redact|allow|block', edit('pii_policy', 'pii_policy = "nope"'), 'pact.toml:14: tools.lookup_orders.pii_policy: must be one of redact | allow | block (got "nope")'],
     ['transport not streamable_http|sse', edit('transport', 'transport = "websocket"'), 'pact.toml:5: server.transport: must be one of streamable_http | sse (got "websocket")'],
     ['auth_kind not none|bearer|header|oauth', edit('auth_kind', 'auth_kind = "basic"'), 'pact.toml:6: server.auth_kind: must be one of none | bearer | header | oauth (got "basic")'],
-    ['an unknown role', edit('allowed_roles', 'allowed_roles = ["owner", "guest"]'), 'pact.toml:10: tools.lookup_orders.allowed_roles.1: must be one of owner | admin | manager | member (got "guest")'],
+    ['an unknown role', edit('allowed_roles', 'allowed_roles = ["owner", "guest"]'), 'pact.toml:10: tools.lookup_orders.allowed_roles.1: must be one of owner | admin | manager | member | api (got "guest")'],
     ['a negative cost cap', edit('cost_cap_cents', 'cost_cap_cents = -1'), 'pact.toml:12: tools.lookup_orders.cost_cap_cents: must not be negative'],
     ['a negative estimated cost', edit('est_cost_cents', 'est_cost_cents = -0.5'), 'pact.toml:13: tools.lookup_orders.est_cost_cents: must not be negative'],
     [
@@ -68,7 +68,7 @@ describe('pact.toml', () => {
     ['a wrong type (boolean)', edit('enabled', 'enabled = "yes"'), 'pact.toml:9: tools.lookup_orders.enabled: expected true or false, got a string ("yes")'],
     ['a fractional rate limit', edit('rate_limit_per_min', 'rate_limit_per_min = 1.5'), 'pact.toml:11: tools.lookup_orders.rate_limit_per_min: must be a whole number'],
     ['an unknown key in a tool', edit('pii_policy', 'pii_policy = "redact"\npii_polcy = "allow"'), 'pact.toml:15: tools.lookup_orders.pii_polcy: unknown key in a [tools.X] entry (did you mean "pii_policy"?)'],
-    ['an unknown key in [server]', edit('slug', 'slug = "custom"\nregion = "eu"'), 'pact.toml:4: server.region: unknown key in [server] (known: name, slug, endpoint_url, transport, auth_kind, auth_header)'],
+    ['an unknown key in [server]', edit('slug', 'slug = "custom"\nregion = "eu"'), 'pact.toml:4: server.region: unknown key in [server] (known: name, slug, endpoint_url, transport, auth_kind, auth_header, registry_name, description, version)'],
     ['an unknown table', `${PAGE}\n[deploy]\nregion = "eu"\n`, 'pact.toml:16: deploy: unknown key at the top level (known: server, tools)'],
     ['an endpoint that is not a URL', edit('endpoint_url', 'endpoint_url = "my-tools.acme.com/mcp"'), 'pact.toml:4: server.endpoint_url: not a URL: "my-tools.acme.com/mcp" (expected e.g. "https://my-tools.example.com/mcp")'],
     ['an endpoint that is not http(s)', edit('endpoint_url', 'endpoint_url = "ftp://my-tools.acme.com/mcp"'), 'pact.toml:4: server.endpoint_url: must be an http:// or https:// URL (got ftp://)'],
@@ -100,7 +100,7 @@ describe('pact.toml', () => {
   it('reports every error, in line order, and finds keys written as dotted keys', () => {
     const text = `tools.ping.allowed_roles = ["root"]\n${edit('transport', 'transport = 1', edit('pii_policy', 'pii_policy = "nope"', edit('est_cost_cents', 'est_cost_cents = 9')))}`;
     expect(errorsOf(text)).toEqual([
-      'pact.toml:1: tools.ping.allowed_roles.0: must be one of owner | admin | manager | member (got "root")',
+      'pact.toml:1: tools.ping.allowed_roles.0: must be one of owner | admin | manager | member | api (got "root")',
       'pact.toml:6: server.transport: must be one of streamable_http | sse, got an integer (1)',
       'pact.toml:14: tools.lookup_orders.est_cost_cents: 9 exceeds cost_cap_cents (5): one call would not fit in the daily cap',
       'pact.toml:15: tools.lookup_orders.pii_policy: must be one of redact | allow | block (got "nope")',

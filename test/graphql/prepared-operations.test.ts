@@ -123,6 +123,9 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
   ['FireAgent', { agent: 'no-such-agent' }],
   ['FireAgent', { agent: 'contact-summary', target_id: 'not-an-id' }],
+  ['CallFederatedTool', { tool: 'nowhere__tool', arguments: {} }],
+  ['CallFederatedTool', { tool: 'not a federated name' }],
+  ['DiscoverMcpServer', { id: 'not-an-id' }],
 ];
 
 /** Run ids are new on every run; everything else must match exactly. */
@@ -132,7 +135,7 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(apiOperations).toHaveLength(17);
+    expect(apiOperations).toHaveLength(18);
     expect(consoleOperations.size).toBeGreaterThanOrEqual(20);
     expect(Object.keys(manifest)).toHaveLength(apiOperations.length + consoleOperations.size);
     const total = Object.keys(manifest).length;

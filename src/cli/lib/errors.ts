@@ -20,6 +20,10 @@ export class CliError extends Error {
     message: string,
     readonly exitCode: ExitCode,
     readonly hint: string | null = null,
+    /** The server's error code when the failure relays one (`FORBIDDEN`, `UPSTREAM_UNREACHABLE`). */
+    readonly code: string | null = null,
+    /** The input field the server's error names (`extensions.field`), if any. */
+    readonly field: string | null = null,
   ) {
     super(message);
     this.name = 'CliError';

@@ -17,17 +17,21 @@
  *   `enabled = false` turns a tool off).
  * - Costs are cents (decimals allowed, never negative); `est_cost_cents` may not exceed
  *   `cost_cap_cents` (the cap is the tool's daily budget per tenant, so one call must fit in it).
+ * - `allowed_roles` names Pact's member roles, and `api` to let API keys call the tool too.
+ * - `[server]` may also say what `pact mcp publish` writes in `server.json` (src/cli/lib/server-json.ts):
+ *   `registry_name` (reverse-DNS `namespace/name`), `description` (at most 100 characters) and
+ *   `version`; each has a default.
  */
 import { builtinModules } from 'node:module';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
-import { MEMBER_ROLES } from '../../services/auth/scopes';
+import type { Role } from '../../services/auth/scopes';
 
 export const TRANSPORTS = ['streamable_http', 'sse'] as const;
 export const AUTH_KINDS = ['none', 'bearer', 'header', 'oauth'] as const;
 export const PII_POLICIES = ['redact', 'allow', 'block'] as const;
-/** The roles a `[tools.X]` entry may allow: Pact's member roles (API keys resolve to `api` and never call federated tools as a person). */
-export const ALLOWED_ROLES = MEMBER_ROLES as readonly [string, ...string[]];
+/** The roles a `[tools.X]` entry may allow: Pact's member roles, and `api` (the role API keys act as). */
+export const ALLOWED_ROLES = ['owner', 'admin', 'manager', 'member', 'api'] as const satisfies readonly Role[];
 
 export const SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 export const SLUG_MAX = 32;
@@ -35,6 +39,8 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** `<slug>__<tool>` at most this long. */
 export const FEDERATED_NAME_MAX = 64;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The MCP registry's server name: `namespace/name`, the namespace in reverse-DNS form. */
+export const REGISTRY_NAME_PATTERN = /^[a-zA-Z0-9.-]+\/[a-zA-Z0-9._-]+$/;
 
 const cents = (what: string) =>
   z
@@ -56,6 +62,20 @@ const serverSchema = z
     transport: z.enum(TRANSPORTS).default('streamable_http'),
     auth_kind: z.enum(AUTH_KINDS).default('none'),
     auth_header: z.string().regex(HEADER_NAME, 'not a valid HTTP header name').optional(),
+    registry_name: z
+      .string()
+      .min(3, 'at least 3 characters')
+      .max(200, 'at most 200 characters')
+      .regex(REGISTRY_NAME_PATTERN, 'a reverse-DNS namespace, one "/" and a name (e.g. "com.acme/my-tools")')
+      .optional(),
+    description: z.string().trim().min(1, 'must not be empty').max(100, 'at most 100 characters (the registry\'s limit)').optional(),
+    version: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(255, 'at most 255 characters')
+      .refine((v) => v !== 'latest' && !/[\^~<>=*]|\.x\b/.test(v), 'a specific version such as "1.0.2", not a range')
+      .optional(),
   })
   .strict();
 

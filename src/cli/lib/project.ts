@@ -7,6 +7,8 @@ export interface LoadedPactToml {
   /** The path as the user should read it in messages (relative to the working directory when inside it). */
   display: string;
   path: string;
+  /** The file's text. */
+  text: string;
   result: { ok: true; config: PactToml } | { ok: false; errors: PactTomlError[] };
 }
 
@@ -26,7 +28,7 @@ export async function loadPactToml(file: string | undefined, cwd = process.cwd()
       code === 'ENOENT' ? 'Run this in a directory made by `pact init mcp-server NAME`, or pass --config FILE.' : null,
     );
   }
-  return { display, path, result: parsePactToml(text) };
+  return { display, path, text, result: parsePactToml(text) };
 }
 
 export const errorLines = (loaded: LoadedPactToml): string =>

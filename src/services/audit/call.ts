@@ -64,6 +64,7 @@ export function outcomeOf(errors: readonly ErrorLike[] | undefined, metrics?: Ca
   const denied = errors.find((e) => e.extensions?.code === 'FORBIDDEN' && e.extensions.reason === undefined);
   if (denied) return { outcome: 'denied', code: 'FORBIDDEN' };
   if (codes.includes('AI_BUDGET_EXCEEDED')) return { outcome: 'denied', code: 'AI_BUDGET_EXCEEDED' };
+  if (codes.includes('COST_CAP_EXCEEDED')) return { outcome: 'denied', code: 'COST_CAP_EXCEEDED' };
   const first = errors[0]?.extensions;
   const reason = typeof first?.reason === 'string' ? first.reason : null;
   return { outcome: 'error', code: reason ?? codes[0] ?? 'INTERNAL_SERVER_ERROR' };

@@ -79,7 +79,8 @@ const consoleOperations = new Set(
 const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
 const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
-  const found = Object.values(manifest).find((source) => [`query ${name}(`, `query ${name} `, `mutation ${name}(`].some((start) => source.startsWith(start)));
+  const declares = new RegExp(`(?:^|[\\s}])(?:query|mutation) ${name}[\\s(]`);
+  const found = Object.values(manifest).find((source) => declares.test(source));
   if (!found) throw new Error(`no persisted operation ${name}`);
   return found;
 };
@@ -109,6 +110,14 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['AskWorkspace', {}],
   ['ConsentCheck', { subject: 'nobody@nowhere.example' }],
   ['ConsentCheck', { subject: 'not a subject' }],
+  ['McpServers', {}],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'Not A Slug', endpointUrl: 'https://tools.example/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'x', endpointUrl: 'https://tools.example/mcp', transport: 'CARRIER_PIGEON', authKind: 'NONE' } }],
+  ['DiscoverMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
+  ['GovernMcpTools', { serverId: '01234567-89ab-7def-8123-456789abcdef', tools: [] }],
+  ['ApproveMcpTool', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'ping' }],
+  ['SetMcpToolEnabled', { serverId: 'not-an-id', tool: 'ping', enabled: true }],
+  ['DeleteMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
   ['FireAgent', { agent: 'daily-briefing' }],
   ['FireAgent', { agent: 'contact-summary', target_id: visibleContact }],
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
@@ -116,13 +125,6 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['FireAgent', { agent: 'contact-summary', target_id: 'not-an-id' }],
   ['CallFederatedTool', { tool: 'nowhere__tool', arguments: {} }],
   ['CallFederatedTool', { tool: 'not a federated name' }],
-  ['McpServers', {}],
-  ['RegisterMcpServer', { input: { name: 'x', slug: 'Not A Slug', endpointUrl: 'https://tools.example/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
-  ['DiscoverMcpServer', { id: 'not-an-id' }],
-  ['GovernMcpTools', { serverId: '01234567-89ab-7def-8123-456789abcdef', tools: [] }],
-  ['ApproveMcpTool', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'x' }],
-  ['SetMcpToolEnabled', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'x', enabled: true }],
-  ['DeleteMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
 ];
 
 /** Run ids are new on every run; everything else must match exactly. */

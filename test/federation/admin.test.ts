@@ -170,6 +170,7 @@ describe('publishing through /graphql', () => {
     const cases: [Record<string, unknown>, string, string][] = [
       [{ slug: 'Bad_Slug' }, 'BAD_USER_INPUT', 'slug'],
       [{ slug: 'a__b' }, 'BAD_USER_INPUT', 'slug'],
+      [{ slug: 'ends_' }, 'BAD_USER_INPUT', 'slug'],
       [{ endpointUrl: 'ftp://example.com/mcp' }, 'BAD_USER_INPUT', 'endpointUrl'],
       [{ endpointUrl: 'https://user:pw@example.com/mcp' }, 'BAD_USER_INPUT', 'endpointUrl'],
       [{ authSecret: null }, 'BAD_USER_INPUT', 'authSecret'],

@@ -1,3 +1,4 @@
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { createPactServer, InMemoryConsentStore, z } from '@pact/mcp-server';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -263,5 +264,18 @@ describe('OAuth tokens', () => {
     expect((await names(withoutScope)).some((n) => n.includes('__'))).toBe(false);
     await withoutScope.close();
     expect(ran.lookup_orders?.length).toBe(before);
+  });
+});
+
+describe('on the 2026-07-28 revision (v2 client)', () => {
+  it('lists and calls a federated tool, answered and charged as on the initialize revisions', async () => {
+    const client = new ModernClient({ name: 'v2-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    await client.connect(new ModernTransport(new URL(`${pact.url}/mcp/`), { requestInit: { headers: { authorization: `Bearer ${manager}` } } }));
+    expect((await client.listTools()).tools.map((t) => t.name).filter((n) => n.includes('__'))).toEqual(['tools__lookup_orders', 'tools__ping']);
+    const charges = (await ledgerRows(pact, 'tools__lookup_orders')).length;
+    const result = await client.callTool({ name: 'tools__lookup_orders', arguments: { email: 'someone@elsewhere.example', limit: 1 } });
+    await client.close();
+    expect(result.structuredContent).toEqual({ email: 'someone@elsewhere.example', orders: [{ id: 'o-1', total: 120 }], cost_cents: 0.25 });
+    expect((await ledgerRows(pact, 'tools__lookup_orders')).length).toBe(charges + 1);
   });
 });

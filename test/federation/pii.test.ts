@@ -13,7 +13,7 @@ const PHONE = '+44 20 7946 0958';
 const payload = () => ({
   customer: { name: canary.name, email: canary.email, phone: canary.phone },
   note: `Met ${canary.name} on 2026-12-06; call back on ${PHONE} or write to ${canary.email}.`,
-  order: { id: 'o-123', placed: '2026-12-06', total: 1234567, status: 'Closed Won', server: '10.1.2.3' },
+  order: { id: 'o-123', placed: '2026-12-06', total: 1234567, status: 'Closed Won', server: '10.1.2.3', handled_by: canary.name },
 });
 const strangerPayload = () => ({ customer: { email: STRANGER.email }, note: `Met ${STRANGER.name} at the fair.`, order: { id: 'o-9' } });
 const nameOnly = () => ({ note: `Met ${canary.name} at the fair.` });
@@ -59,7 +59,7 @@ afterAll(async () => {
 const calledUpstream = (name: string) => upstream.calls.filter((c) => c.name === name).length;
 
 describe('pii_policy', () => {
-  it('redact: replaces the e-mail, the phones, the name under `name` and the contact named in free text; other values pass', async () => {
+  it('redact: replaces the e-mail, the phones, the name under `name` and the contact named elsewhere (blind index); other values pass', async () => {
     const res = await postToolCall(pact, admin, 'crm__profile_redact', {});
     const raw = await res.text();
     for (const value of [canary.email, canary.phone, canary.name, PHONE]) expect(raw).not.toContain(value);
@@ -69,7 +69,7 @@ describe('pii_policy', () => {
     const redacted = {
       customer: { name: '[redacted:name]', email: '[redacted:email]', phone: '[redacted:phone]' },
       note: 'Met [redacted:name] on 2026-12-06; call back on [redacted:phone] or write to [redacted:email].',
-      order: { id: 'o-123', placed: '2026-12-06', total: 1234567, status: 'Closed Won', server: '10.1.2.3' },
+      order: { id: 'o-123', placed: '2026-12-06', total: 1234567, status: 'Closed Won', server: '10.1.2.3', handled_by: '[redacted:name]' },
     };
     expect(result.structuredContent).toEqual({ ...redacted, cost_cents: 0.3 });
     expect(JSON.parse(firstText(result))).toEqual(result.structuredContent);

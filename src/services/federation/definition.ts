@@ -9,8 +9,11 @@ export const GOVERNANCE_META_KEY = 'dev.pact/governance';
 /** The longest federated tool name (MCP clients commonly cap tool names at 64 characters). */
 export const MAX_FEDERATED_NAME = 64;
 
-/** A server's slug: lowercase letters, digits and hyphens, 1 to 32, never `__` (the federated-name separator). */
-export const SLUG_PATTERN = /^[a-z0-9-]{1,32}$/;
+/**
+ * A server's slug, as pact.toml allows it: 1 to 32 lowercase letters and digits in groups joined by
+ * single `-` or `_`, so never `__` (the federated-name separator) and never at either end.
+ */
+export const SLUG_PATTERN = /^(?=.{1,32}$)[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
 /** Tool names an upstream may list (the MCP tool-name alphabet). */
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;

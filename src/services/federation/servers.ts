@@ -140,7 +140,7 @@ function checkEndpoint(value: string, allowPrivate: boolean): string {
 function checkSlug(value: string): string {
   const slug = value.trim();
   if (!SLUG_PATTERN.test(slug) || slug.includes('__')) {
-    throw badInput(ErrorCode.BadUserInput, '`slug` must be 1 to 32 lowercase letters, digits or hyphens (it prefixes the tool names as `<slug>__<tool>`).', { field: 'slug' });
+    throw badInput(ErrorCode.BadUserInput, '`slug` must be 1 to 32 lowercase letters and digits in groups joined by single "-" or "_" (it prefixes the tool names as `<slug>__<tool>`).', { field: 'slug' });
   }
   return slug;
 }

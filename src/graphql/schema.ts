@@ -16,6 +16,7 @@ import './types/audit-verification';
 import './types/audit-log';
 import './types/usage';
 import './types/agent-runs';
+import './types/members';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

@@ -129,7 +129,7 @@ export function createApp(options: AppOptions): PactApp {
     if (!parsed.success) return json(errorBody('BAD_REQUEST', 'Send a JSON body: {"email": "...", "password": "..."}.'), 400);
     try {
       const result = await services.auth.signIn(parsed.data.email, parsed.data.password, parsed.data.kind);
-      const payload = { userId: result.userId, expiresAt: result.expiresAt.toISOString(), tenants: result.tenants };
+      const payload = { userId: result.userId, expiresAt: result.expiresAt.toISOString(), tenants: result.tenants.map(({ id, slug, name, role }) => ({ id, slug, name, role })) };
       if (parsed.data.kind === 'token') return json({ ...payload, token: result.token });
       return json(payload, 200, {
         'set-cookie': sessionCookie(result.token, result.expiresAt, cookieFlags),

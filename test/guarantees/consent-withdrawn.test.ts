@@ -67,6 +67,11 @@ beforeAll(async () => {
     sql`select count(*)::int as n from deals where tenant_id = ${tenant} and close_date between ${PERIOD.compare_from}::date and ${PERIOD.to}::date`,
   );
   inPeriods = periods?.n ?? 0;
+  const [closed] = await pact.sql<{ n: number }>(
+    sql`select count(*)::int as n from deals where tenant_id = ${tenant} and stage in ('closed_won', 'closed_lost') and close_date is not null`,
+  );
+  closedDeals = closed?.n ?? 0;
+  expect(closedDeals).toBeGreaterThan(0);
   expect(inPeriods).toBeGreaterThan(0);
   for (const p of people) [p.id, p.name, p.email].forEach((s) => secrets.add(s));
   for (const a of accounts) [a.id, a.name, a.domain].forEach((s) => secrets.add(s));
@@ -111,6 +116,8 @@ const CLIENTS: [string, () => Promise<AnyClient>][] = [
 const PERIOD = { from: '2021-01-01', to: '2030-12-31', compare_from: '2011-01-01', compare_to: '2020-12-31' };
 /** Deals with a close date in either period (all hidden). */
 let inPeriods = 0;
+/** Won and lost deals with a close date (all hidden). */
+let closedDeals = 0;
 
 /** The argument sets each tool (and its persisted operation) runs with: every filter, every agent. */
 const argumentSets = (): Record<string, Args[]> => ({
@@ -188,6 +195,8 @@ const otherQueries = (): Record<string, Args[]> => ({
   ConsoleContact: [{ id: sample.contactId }],
   ConsoleApiKeys: [{ includeRevoked: true }],
   ConsolePipeline: [{}],
+  ConsoleDealOutcomes: [{}],
+  ConsoleMembers: [{}],
   ConsoleDeal: [{ id: sample.dealId }],
   ConsoleDealActivities: [{ dealId: sample.dealId }],
   ConsoleSettings: [{}],
@@ -222,6 +231,7 @@ describe('a tenant where every subject withdrew consent', () => {
         const at = `${name} ${JSON.stringify(args)}`;
         expect(body.errors, at).toBeUndefined();
         expect(leaks(body, args), at).toEqual([]);
+        if (name === 'ConsoleDealOutcomes') expect(firstValue(body.data), at).toMatchObject({ months: [], consentFiltered: closedDeals });
       }
     }
   }, 120_000);

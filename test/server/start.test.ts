@@ -266,6 +266,14 @@ describe('start', () => {
         expect(out).toContain('Seeded the demo tenant "demo"');
         expect(out).toContain('Demo API key (tenant "demo"):');
         expect(out).not.toMatch(/revoked/);
+        // The console's address, printed with the others: it serves the console's page.
+        const consoleUrl = /^ {2}Console\s+(http:\/\/\S+\/ui\/) /m.exec(out)?.[1] ?? '';
+        expect(consoleUrl).toBe(/GraphQL\s+(http:\/\/\S+)\/graphql/.exec(out)?.[1] + '/ui/');
+        expect(out).toMatch(/Console .*auditor@pact\.demo; password pact-demo\)$/m);
+        // The app's page once `npm install` built the bundle (200), the page naming `npm run build:console` before (503).
+        const page = await fetch(consoleUrl);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        expect(await page.text()).toMatch(page.status === 200 ? /<div id="root">/ : /npm run build:console/);
 
         const url = /GraphQL\s+(http:\/\/\S+\/graphql)/.exec(out)?.[1];
         const key = /Bearer (pact_live_[A-Za-z0-9_-]+)/.exec(out)?.[1];

@@ -30,6 +30,7 @@ const AREAS = {
   'key-admin': ['crm', 'keys'],
   agents: ['audit', 'auth', 'consent', 'crm', 'keys'],
   seed: ['auth', 'consent', 'crm', 'keys'],
+  federation: ['audit', 'auth', 'consent', 'crm', 'keys', 'limits'],
 };
 const area = (name, allowed) => ({
   name: `services-${name}-imports-only-its-areas`,

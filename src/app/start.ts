@@ -226,6 +226,7 @@ export async function startPact(
       redisUrl: config.redisUrl,
       limits: config.limits,
       clientMetadata: { allowPrivate: config.allowPrivateUpstreams },
+      upstreams: { allowPrivate: config.allowPrivateUpstreams },
       model: {
         provider: config.modelProvider,
         model: config.model,

@@ -17,6 +17,7 @@ import './types/audit-log';
 import './types/usage';
 import './types/agent-runs';
 import './types/members';
+import './types/mcp-servers';
 
 /** The executable schema; its printed SDL (with directives) is `schema/schema.graphql`. */
 export const schema = builder.toSchema({ directives: [...specifiedDirectives, ...guardDirectives], sortSchema: true });

@@ -25,6 +25,14 @@ export const ErrorCode = {
   ModelError: 'MODEL_ERROR',
   Internal: 'INTERNAL_SERVER_ERROR',
   DatabaseUnavailable: 'DATABASE_UNAVAILABLE',
+  /** A federated MCP server could not be reached (DNS, connection, HTTP 5xx, refused credential). */
+  UpstreamUnreachable: 'UPSTREAM_UNREACHABLE',
+  /** A federated MCP server did not answer within the time limit. */
+  UpstreamTimeout: 'UPSTREAM_TIMEOUT',
+  /** A federated endpoint answered, but not as an MCP server. */
+  UpstreamNotMcp: 'UPSTREAM_NOT_MCP',
+  /** A federated endpoint's address is refused (loopback, private, link-local, metadata… without PACT_ALLOW_PRIVATE_UPSTREAMS). */
+  UpstreamBlockedAddress: 'UPSTREAM_BLOCKED_ADDRESS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import type { Readable } from 'node:stream';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -177,8 +178,9 @@ interface Outgoing {
   body: string | Buffer | undefined;
 }
 
-function send(target: Target, out: Outgoing, options: SafeFetchOptions, signal: AbortSignal, maxBytes: number) {
-  return new Promise<{ res: IncomingMessage; body: Buffer }>((resolve, reject) => {
+/** Sends one request to the pinned address; resolves once the response's head arrives. */
+function open(target: Target, out: Outgoing, options: SafeFetchOptions, signal: AbortSignal) {
+  return new Promise<IncomingMessage>((resolve, reject) => {
     const request = target.url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = request(
       target.url,
@@ -189,33 +191,38 @@ function send(target: Target, out: Outgoing, options: SafeFetchOptions, signal: 
         signal,
         ...(options.ca ? { ca: options.ca } : {}),
       },
-      (res) => {
-        const declared = Number(res.headers['content-length'] ?? '0');
-        if (declared > maxBytes) {
-          res.destroy();
-          reject(new SafeFetchError('TOO_LARGE', `answered with more than ${maxBytes} bytes`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) {
-            res.destroy();
-            reject(new SafeFetchError('TOO_LARGE', `answered with more than ${maxBytes} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ res, body: Buffer.concat(chunks) }));
-        res.on('error', (error) => reject(error));
-        res.on('close', () => {
-          if (!res.complete) reject(new Error('response closed early'));
-        });
-      },
+      resolve,
     );
     req.on('error', reject);
     req.end(out.body);
+  });
+}
+
+const tooLarge = (maxBytes: number) => new SafeFetchError('TOO_LARGE', `answered with more than ${maxBytes} bytes`);
+
+/** Destroys `res` with TOO_LARGE once more than `maxBytes` arrived (declared or streamed). */
+function limitBody(res: IncomingMessage, maxBytes: number): void {
+  if (Number(res.headers['content-length'] ?? '0') > maxBytes) {
+    res.destroy(tooLarge(maxBytes));
+    return;
+  }
+  let size = 0;
+  res.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > maxBytes) res.destroy(tooLarge(maxBytes));
+  });
+}
+
+function readBody(res: IncomingMessage, maxBytes: number) {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    limitBody(res, maxBytes);
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+    res.on('error', reject);
+    res.on('close', () => {
+      if (!res.complete) reject(res.errored ?? new Error('response closed early'));
+    });
   });
 }
 
@@ -223,16 +230,44 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Dropped when a redirect leaves the first hop's origin. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-/**
- * Fetches `url` refusing non-public destinations (see {@link classifyAddress}) on every hop, with a
- * body limit and one deadline. Resolves with the status, headers and body of the last hop.
- */
-export async function safeFetch(url: string | URL, options: SafeFetchOptions = {}): Promise<SafeResponse> {
+/** A streamed answer: `body` is the live response (ended by the server, the caller's `signal`, or TOO_LARGE). */
+export interface SafeStreamResponse {
+  status: number;
+  headers: Headers;
+  url: string;
+  body: Readable;
+}
+
+export interface SafeStreamOptions extends SafeFetchOptions {
+  /** Aborts the request and its stream (the caller's own deadline or close). */
+  signal?: AbortSignal;
+}
+
+function headersOf(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+    else if (v !== undefined) headers.set(k, v);
+  }
+  return headers;
+}
+
+const networkError = (error: unknown, signal: AbortSignal, timeoutMs: number): SafeFetchError => {
+  if (error instanceof SafeFetchError) return error;
+  if (signal.aborted) return new SafeFetchError('TIMEOUT', `did not answer within ${timeoutMs} ms`);
+  return new SafeFetchError('NETWORK', `could not be fetched (${(error as NodeJS.ErrnoException).code ?? 'connection failed'})`);
+};
+
+/** Runs the checked hops; `finish` reads the last hop's response while the deadline still runs. */
+async function exchange<T>(url: string | URL, options: SafeStreamOptions, finish: (res: IncomingMessage, signal: AbortSignal, timeoutMs: number) => Promise<T>) {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBytes = options.maxBytes ?? 1024 * 1024;
   const maxRedirects = options.maxRedirects ?? 0;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const external = options.signal;
+  const abort = () => controller.abort();
+  if (external?.aborted) abort();
+  else external?.addEventListener('abort', abort, { once: true });
+  const timer = setTimeout(abort, timeoutMs);
   const out: Outgoing = { method: (options.method ?? 'GET').toUpperCase(), headers: { ...options.headers }, body: options.body };
   let current: string | URL = url;
   let origin: string | null = null;
@@ -244,22 +279,19 @@ export async function safeFetch(url: string | URL, options: SafeFetchOptions = {
         for (const name of Object.keys(out.headers)) if (CREDENTIAL_HEADERS.has(name.toLowerCase())) delete out.headers[name];
       }
       if (controller.signal.aborted) throw new SafeFetchError('TIMEOUT', `did not answer within ${timeoutMs} ms`);
-      let answer: Awaited<ReturnType<typeof send>>;
+      let res: IncomingMessage;
       try {
-        answer = await send(target, out, options, controller.signal, maxBytes);
+        res = await open(target, out, options, controller.signal);
       } catch (error) {
-        if (error instanceof SafeFetchError) throw error;
-        if (controller.signal.aborted) throw new SafeFetchError('TIMEOUT', `did not answer within ${timeoutMs} ms`);
-        throw new SafeFetchError('NETWORK', `could not be fetched (${(error as NodeJS.ErrnoException).code ?? 'connection failed'})`);
+        throw networkError(error, controller.signal, timeoutMs);
       }
-      const headers = new Headers();
-      for (const [k, v] of Object.entries(answer.res.headers)) {
-        if (Array.isArray(v)) for (const item of v) headers.append(k, item);
-        else if (v !== undefined) headers.set(k, v);
-      }
-      const status = answer.res.statusCode ?? 0;
+      const headers = headersOf(res);
+      const status = res.statusCode ?? 0;
       const location = headers.get('location');
-      if (!REDIRECTS.has(status) || !location || maxRedirects === 0) return { status, headers, url: target.url.href, body: answer.body };
+      if (!REDIRECTS.has(status) || !location || maxRedirects === 0) {
+        return { status, headers, url: target.url.href, answer: await finish(res, controller.signal, timeoutMs) };
+      }
+      res.resume();
       if (hop >= maxRedirects) throw new SafeFetchError('TOO_MANY_REDIRECTS', `redirected more than ${maxRedirects} times`);
       current = new URL(location, target.url);
       if (status === 303 || ((status === 301 || status === 302) && out.method === 'POST')) {
@@ -270,4 +302,34 @@ export async function safeFetch(url: string | URL, options: SafeFetchOptions = {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Fetches `url` refusing non-public destinations (see {@link classifyAddress}) on every hop, with a
+ * body limit and one deadline. Resolves with the status, headers and body of the last hop.
+ */
+export async function safeFetch(url: string | URL, options: SafeFetchOptions = {}): Promise<SafeResponse> {
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const { status, headers, url: last, answer } = await exchange(url, options, async (res, signal, timeoutMs) => {
+    try {
+      return await readBody(res, maxBytes);
+    } catch (error) {
+      throw networkError(error, signal, timeoutMs);
+    }
+  });
+  return { status, headers, url: last, body: answer };
+}
+
+/**
+ * {@link safeFetch} with the same checks on every hop, answering as soon as the last hop's head
+ * arrives: the deadline covers the hops and the head; the body then streams until it ends, the
+ * caller's `signal` aborts it, or it passes `maxBytes` (the stream then fails with TOO_LARGE).
+ */
+export async function safeFetchStream(url: string | URL, options: SafeStreamOptions = {}): Promise<SafeStreamResponse> {
+  const maxBytes = options.maxBytes ?? 1024 * 1024;
+  const { status, headers, url: last, answer } = await exchange(url, options, async (res) => {
+    limitBody(res, maxBytes);
+    return res;
+  });
+  return { status, headers, url: last, body: answer };
 }

@@ -17,6 +17,7 @@ import type { ClientMetadataOptions } from './oauth/client-metadata';
 import { createClientsStore } from './oauth/clients';
 import { createFormTokens, type FormTokens } from './oauth/form-tokens';
 import { createGrantService, type GrantService } from './oauth/grants';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './federation/upstream';
 import { DEFAULT_LIMITS, type LimitPolicy, type WindowStore } from './limits/policy';
 import { createRedisWindowStore } from './limits/redis-store';
 
@@ -36,6 +37,8 @@ export interface Services {
   logger: Logger;
   /** The OAuth authorization server's state: registered clients, requests, codes and tokens. */
   oauth: { clients: OAuthRegisteredClientsStore; grants: GrantService; formTokens: FormTokens };
+  /** How federated MCP servers are reached (address allowance, deadline, resolver). */
+  upstreams: UpstreamPolicy;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,8 @@ export interface ServicesOptions {
   clientMetadata?: ClientMetadataOptions;
   /** What "today" is for the agents (time windows, risk, briefings); the system clock by default. */
   clock?: Clock;
+  /** How federated MCP servers are reached (`PACT_ALLOW_PRIVATE_UPSTREAMS`; a resolver in tests). */
+  upstreams?: Partial<UpstreamPolicy>;
 }
 
 export function createServices(options: ServicesOptions): Services {
@@ -90,6 +95,7 @@ export function createServices(options: ServicesOptions): Services {
       grants,
       formTokens: createFormTokens(deriveKey(options.masterKey, 'pact/oauth-form')),
     },
+    upstreams: { ...DEFAULT_UPSTREAM_POLICY, ...options.upstreams },
     close: async () => {
       await auditSealer.stop();
       await limiter.close();

@@ -197,6 +197,7 @@ const otherQueries = (): Record<string, Args[]> => ({
   ConsolePipeline: [{}],
   ConsoleDealOutcomes: [{}],
   ConsoleMembers: [{}],
+  McpServers: [{}],
   ConsoleDeal: [{ id: sample.dealId }],
   ConsoleDealActivities: [{ dealId: sample.dealId }],
   ConsoleSettings: [{}],

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../src/lib/logger';
 import type { ModelConfig } from '../../src/services/agents/providers/index';
 import type { ClientMetadataOptions } from '../../src/services/oauth/client-metadata';
 import { createServices, type Services } from '../../src/services/index';
+import type { UpstreamPolicy } from '../../src/services/federation/upstream';
 import type { LimitPolicy } from '../../src/services/limits/policy';
 import { DEMO_PASSWORD, seedDemo, type SeedResult, type TenantSize } from '../../src/services/seed/demo';
 import { pactMcp } from '../../src/mcp/index';
@@ -85,6 +86,8 @@ export interface TestPactOptions {
   allowedOrigins?: string[];
   /** How OAuth Client ID Metadata Documents are fetched (a resolver, the private-host allowance). */
   clientMetadata?: ClientMetadataOptions;
+  /** How federated MCP servers are reached (`allowPrivate` for loopback upstreams, a resolver, the deadline). */
+  upstreams?: Partial<UpstreamPolicy>;
   /** What "today" is for the seed and the agents (TEST_TODAY by default: tests never depend on the calendar). */
   clock?: Clock;
   /** Seed sizes (TEST_SIZE and SECOND_TEST_SIZE by default). */
@@ -108,7 +111,7 @@ export async function startTestPact(options: TestPactOptions = {}): Promise<Test
   const masterKey = options.database?.masterKey ?? randomBytes(32);
   const logger = options.logger ?? createLogger({ level: 'silent' });
   const clock = options.clock ?? fixedClock(TEST_TODAY);
-  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, clock, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}) });
+  const services = createServices({ database, masterKey, logger, redisUrl: options.redisUrl, limits: options.limits, model: options.model, clock, ...(options.clientMetadata ? { clientMetadata: options.clientMetadata } : {}), ...(options.upstreams ? { upstreams: options.upstreams } : {}) });
   const seed = options.database?.seed ?? (await seedDemo(database, services.keys, options.sizes ?? { demo: TEST_SIZE, second: SECOND_TEST_SIZE }, { clock }));
   let listener: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
   const server: Server = createServer((req, res) => listener?.(req, res));

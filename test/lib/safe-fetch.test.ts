@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyAddress, safeFetch, SafeFetchError, type SafeFetchOptions } from '../../src/lib/safe-fetch';
+import { classifyAddress, safeFetch, SafeFetchError, safeFetchStream, type SafeFetchOptions } from '../../src/lib/safe-fetch';
 import { mapResolver, selfSignedCertificate, startDocumentServer, type DocumentServer } from '../helpers/document-server';
 
 let server: DocumentServer;
@@ -171,5 +171,51 @@ describe('fetching with the development allowance', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     const stuck = await refusal('https://stuck.test/', { resolver: () => new Promise<string[]>(() => undefined), timeoutMs: 300 });
     expect(stuck.code).toBe('TIMEOUT');
+  });
+});
+
+describe('streaming', () => {
+  it('answers at the head and streams the body as it is written, pinned to the checked address', async () => {
+    let finish: () => void = () => undefined;
+    server.routes.set('/events', {
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: one\n\n');
+        finish = () => res.end('data: two\n\n');
+      },
+    });
+    const res = await safeFetchStream(`http://docs.test:${server.port}/events`, { resolver: mapResolver({ 'docs.test': ['127.0.0.1'] }), allowPrivate: true, timeoutMs: 2000 });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(server.hosts.at(-1)).toBe(`docs.test:${server.port}`);
+    const chunks: string[] = [];
+    res.body.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chunks.join('')).toBe('data: one\n\n');
+    finish();
+    await new Promise((r) => res.body.on('end', r));
+    expect(chunks.join('')).toBe('data: one\n\ndata: two\n\n');
+  });
+
+  it('keeps the refusals, the deadline up to the head, the size limit and the caller abort', async () => {
+    await expect(safeFetchStream(`http://docs.test:${server.port}/events`, { resolver: mapResolver({ 'docs.test': ['127.0.0.1'] }) })).rejects.toMatchObject({ code: 'BLOCKED_ADDRESS' });
+    server.routes.set('/silent', { handler: () => undefined });
+    await expect(safeFetchStream(`${server.url}/silent`, { allowPrivate: true, timeoutMs: 300 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    server.routes.set('/flood', {
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (let i = 0; i < 10; i++) res.write('z'.repeat(1000));
+      },
+    });
+    const flood = await safeFetchStream(`${server.url}/flood`, { allowPrivate: true, maxBytes: 5120 });
+    const failed = await new Promise<unknown>((resolve) => flood.body.on('error', resolve).resume());
+    expect(failed).toMatchObject({ code: 'TOO_LARGE' });
+    server.routes.set('/open', { handler: (_req, res) => void res.writeHead(200, { 'content-type': 'text/event-stream' }).write(': open\n\n') });
+    const controller = new AbortController();
+    const open = await safeFetchStream(`${server.url}/open`, { allowPrivate: true, signal: controller.signal });
+    const closed = new Promise((resolve) => open.body.on('close', resolve).resume());
+    controller.abort();
+    await closed;
+    expect(open.body.destroyed).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ import { RunResult } from '../src/pages/agents';
 import { EXPLAIN } from '../src/pages/consent-actions';
 import { SecretOnce } from '../src/pages/keys';
 import { explainAuditorChange } from '../src/pages/members';
+import { explainMcpAction, toolStatus } from '../src/pages/mcp-servers';
 import { ApiError } from '../src/api';
 import { BarChart, Confirm, ConsentNote, ErrorState } from '../src/ui';
 
@@ -140,5 +141,25 @@ describe('states and charts', () => {
       ['2026-10', '$1200', '$300'],
       ['2026-11', '$0', '$50'],
     ]);
+  });
+});
+
+describe('connected MCP servers', () => {
+  const tool = { callable: false, enabled: true, changed: false, disabledReason: null as string | null };
+  it('names a tool’s state: callable, changed and awaiting approval, disabled and why', () => {
+    expect(toolStatus({ ...tool, callable: true })).toEqual({ label: 'Callable', tone: 'ok' });
+    expect(toolStatus({ ...tool, changed: true, disabledReason: 'definition_changed' })).toEqual({ label: 'Changed — needs approval', tone: 'warn' });
+    expect(toolStatus({ ...tool, enabled: false, disabledReason: 'disabled_in_config' }).label).toBe('Disabled (disabled by an admin)');
+    expect(toolStatus({ ...tool, enabled: false, disabledReason: 'no_entry' }).label).toBe('Disabled (not in the governance file)');
+    expect(toolStatus({ ...tool, enabled: false, disabledReason: 'removed_upstream' }).label).toBe('Disabled (the server no longer lists it)');
+  });
+
+  it('says what approving, switching and rediscovering do before they are done', () => {
+    const server = { id: 's', name: 'Orders', endpointUrl: 'https://orders.example/mcp' } as Parameters<typeof explainMcpAction>[0]['server'];
+    const t = { federatedName: 'orders__ping', allowedRoles: ['owner', 'member'] } as Extract<Parameters<typeof explainMcpAction>[0], { tool: unknown }>['tool'];
+    expect(explainMcpAction({ kind: 'approve', server, tool: t })).toMatch(/^orders__ping becomes callable again with its new definition .* Its governance .* stays as it is\.$/);
+    expect(explainMcpAction({ kind: 'enable', server, tool: t })).toBe('orders__ping becomes callable by the roles allowed to call it (owner, member), through /graphql and MCP.');
+    expect(explainMcpAction({ kind: 'disable', server, tool: t })).toContain('is refused to every caller from their next call, on every instance');
+    expect(explainMcpAction({ kind: 'discover', server })).toContain('If the server cannot be reached, nothing changes.');
   });
 });

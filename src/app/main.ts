@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/env';
 import { DataDirLockedError } from '../db/data-dir';
 import { createLogger } from '../lib/logger';
-import { DEMO_PASSWORD } from '../services/seed/demo';
+import { DEMO_PASSWORD } from '../services/seed/password';
 import { StartError, startPact, type StartProgress } from './start';
 
 let stepOpen = false;

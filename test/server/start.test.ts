@@ -178,6 +178,14 @@ describe('start', () => {
       expect(fresh.body.data?.viewer).toEqual({ role: 'api', tenantSlug: 'demo' });
       const health = (await query(second, second.demoKey ?? '', '{ pipelineHealth { openDeals wonDeals lostDeals consentFiltered } }')).body.data?.pipelineHealth;
       expect(health.openDeals + health.wonDeals + health.lostDeals + health.consentFiltered).toBe(500);
+      // The MCP facade, loaded just after the server became ready, answers like the eager one.
+      const tools = await fetch(`${second.url}/mcp/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${second.demoKey}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect(tools.status).toBe(200);
+      expect(await tools.text()).toContain('"query_contacts"');
     } finally {
       await second.close();
     }

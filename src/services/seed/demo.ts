@@ -9,12 +9,12 @@ import { indexSealedContacts, sealedColumns } from '../crm/contact-pii';
 import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { mulberry32 } from '../../lib/prng';
+import { DEMO_PASSWORD } from './password';
 
 /** What the seeded auditor (auditor@pact.demo, role member) is given beyond the role. */
 export const AUDITOR_SCOPES = ['read:audit'] as const;
 
-/** The password of every seeded demo user. */
-export const DEMO_PASSWORD = 'pact-demo';
+export { DEMO_PASSWORD };
 
 export interface TenantSize {
   accounts: number;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { parse, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { persistedOperations } from '../../src/graphql/persisted';
 import { runOperation } from '../../src/pipeline/run-operation';
 import { authenticateRequest } from '../../src/pipeline/credentials';
@@ -79,10 +79,12 @@ const consoleOperations = new Set(
 const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
 const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
-  const found = Object.values(manifest).find((source) => source.startsWith(`query ${name}(`) || source.startsWith(`query ${name} `));
+  const found = Object.values(manifest).find((source) => [`query ${name}(`, `query ${name} `, `mutation ${name}(`].some((start) => source.startsWith(start)));
   if (!found) throw new Error(`no persisted operation ${name}`);
   return found;
 };
+
+const NO_SERVER = '01234567-89ab-7def-8123-456789abcdef';
 
 /** Every persisted operation, with arguments that answer, refuse, or fail in the resolvers and in variable coercion. */
 const cases = (): [string, Record<string, unknown>][] => [
@@ -114,6 +116,14 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
   ['FireAgent', { agent: 'no-such-agent' }],
   ['FireAgent', { agent: 'contact-summary', target_id: 'not-an-id' }],
+  // The MCP server admin API: the list, and each mutation refused before it changes anything.
+  ['McpServers', {}],
+  ['RegisterMcpServer', { input: { name: 'Bad', slug: 'Bad Slug', endpointUrl: 'http://127.0.0.1:9/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
+  ['DiscoverMcpServer', { id: NO_SERVER }],
+  ['GovernMcpTools', { serverId: NO_SERVER, tools: [] }],
+  ['ApproveMcpTool', { serverId: NO_SERVER, tool: 'ping' }],
+  ['SetMcpToolEnabled', { serverId: NO_SERVER, tool: 'ping', enabled: true }],
+  ['DeleteMcpServer', { id: NO_SERVER }],
 ];
 
 /** Run ids are new on every run; everything else must match exactly. */
@@ -123,7 +133,7 @@ describe('persisted operations prepared at start', () => {
   it('prepares and compiles every manifest operation', async () => {
     const { counts, plugin } = counting();
     const yoga = yogaOf({ plugins: [plugin] });
-    expect(apiOperations).toHaveLength(10);
+    expect(apiOperations).toHaveLength(17);
     expect(consoleOperations.size).toBeGreaterThanOrEqual(20);
     expect(Object.keys(manifest)).toHaveLength(apiOperations.length + consoleOperations.size);
     const total = Object.keys(manifest).length;
@@ -150,6 +160,23 @@ describe('persisted operations prepared at start', () => {
       expect((res.body.data as { accounts: { returned: number } }).accounts.returned).toBe(2);
       expect(counts).toEqual({ parse: atStart.parse + 1, validate: atStart.validate + 1 });
     }
+  });
+
+  it("prepared after start (npm start's mode): answers at once as any document, then prepared between requests", async () => {
+    const { counts, plugin } = counting();
+    const yoga = yogaOf({ plugins: [plugin], preparePersisted: 'after-start' });
+    expect(counts).toEqual({ parse: 0, validate: 0 });
+    const document = parse(sourceOf('QueryAccounts'));
+    expect(preparedOperation(yoga, document)).toBeUndefined();
+    const early = await post(yoga, { query: sourceOf('QueryAccounts'), variables: { first: 2 } });
+    expect((early.body.data as { accounts: { returned: number } }).accounts.returned).toBe(2);
+    const total = Object.keys(manifest).length;
+    await vi.waitFor(() => expect(counts.validate).toBeGreaterThanOrEqual(total), { timeout: 20_000 });
+    // A document looked up before it was prepared is found once it is.
+    expect(preparedOperation(yoga, document)?.compiled).toEqual(expect.objectContaining({ query: expect.any(Function) }));
+    const before = { ...counts };
+    await post(yoga, { query: sourceOf('QueryAccounts'), variables: { first: 2 } });
+    expect(counts).toEqual(before);
   });
 
   it('the same persisted document on an unprepared server is parsed and validated on its first call', async () => {

@@ -4,7 +4,8 @@
  * runs every agent task of scripts/eval/cases.ts as the demo admin through GraphQL, and prints
  * accuracy, citation precision and recall, and cost per answer. Offline provider by default; the
  * Anthropic or OpenAI model when PACT_MODEL_PROVIDER (or ANTHROPIC_API_KEY / OPENAI_API_KEY) is set.
- * EVAL_VERBOSE=1 prints every answer; EVAL_ASK='question|question' prints ad-hoc answers instead. Exits
+ * EVAL_VERBOSE=1 prints every answer; EVAL_ASK='question|question' prints ad-hoc answers instead
+ * ('question>>follow-up' asks a conversation); EVAL_LOG=error prints the server's errors. Exits
  * 1 when a case errors.
  */
 import { randomBytes } from 'node:crypto';
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const database = await openDatabase({ pglite: await PGlite.create() });
   await database.migrate();
-  const services = createServices({ database, masterKey: randomBytes(32), logger: createLogger({ level: 'silent' }), model, clock, auditSealIntervalMs: 0 });
+  const services = createServices({ database, masterKey: randomBytes(32), logger: createLogger({ level: (process.env.EVAL_LOG as 'error' | undefined) ?? 'silent' }), model, clock, auditSealIntervalMs: 0 });
   await seedDemo(database, services.keys, undefined, { clock });
   const server = createServer();
   keepConnectionsAlive(server);
@@ -74,10 +75,15 @@ async function main(): Promise<void> {
       today,
     };
     if (process.env.EVAL_ASK) {
-      // Ad-hoc questions ("q1|q2"): print the answers, no scoring.
-      for (const q of process.env.EVAL_ASK.split('|')) {
-        const res = await client.gql('query($q: String!) { askWorkspace(question: $q) { answer } }', { q });
-        console.log(`\n? ${q}\n${(res.body.data as { askWorkspace?: { answer: string } } | undefined)?.askWorkspace?.answer ?? JSON.stringify(res.body.errors)}`);
+      // Ad-hoc questions ("q1|q2"; "q1>>q2" asks q2 as a follow-up of q1): print the answers, no scoring.
+      for (const chain of process.env.EVAL_ASK.split('|')) {
+        let runId: string | null = null;
+        for (const q of chain.split('>>')) {
+          const res = await client.gql('query($q: String!, $f: ID) { askWorkspace(question: $q, followUpOf: $f) { answer runId } }', { q, f: runId });
+          const data = (res.body.data as { askWorkspace?: { answer: string; runId: string } } | undefined)?.askWorkspace;
+          runId = data?.runId ?? null;
+          console.log(`\n? ${q}\n${data?.answer ?? JSON.stringify(res.body.errors)}`);
+        }
       }
       return;
     }

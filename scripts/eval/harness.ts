@@ -36,12 +36,17 @@ export interface EvalClient {
   today: string;
 }
 
+/**
+ * What a case asks: a workspace question (ask_workspace), a conversation (each question a follow-up
+ * of the answer before it; the last answer is scored), or an agent run (fire_agent).
+ */
+export type EvalTask = { question: string } | { conversation: string[] } | { agent: string; targetId?: string | null; question?: string | null };
+
 export interface EvalCase {
   id: string;
   /** What the case covers, for the report. */
   covers: string;
-  /** A workspace question (ask_workspace), or an agent run (fire_agent). */
-  run: { question: string } | ((c: EvalClient) => Promise<{ agent: string; targetId?: string | null; question?: string | null }>);
+  run: EvalTask | ((c: EvalClient) => Promise<EvalTask>);
   expect(c: EvalClient): Promise<Expectation>;
 }
 
@@ -73,7 +78,7 @@ export interface EvalReport {
   costPerAnswerCents: number;
 }
 
-const ASK = 'query($q: String!) { askWorkspace(question: $q) { answer citations { kind id } } }';
+const ASK = 'query($q: String!, $f: ID) { askWorkspace(question: $q, followUpOf: $f) { answer runId citations { kind id } } }';
 const FIRE = `query($agent: String!, $id: ID, $q: String) {
   fireAgent(agent: $agent, targetId: $id, question: $q) {
     __typename
@@ -88,12 +93,12 @@ const key = (c: EvalCitation) => `${c.kind}:${c.id}`;
 export async function runCase(client: EvalClient, c: EvalCase): Promise<CaseResult> {
   const base: CaseResult = { id: c.id, covers: c.covers, passed: false, missing: [], forbidden: [], cited: 0, correct: 0, expected: 0, hits: 0, costCents: 0, answer: '', error: null };
   try {
+    const task = typeof c.run === 'function' ? await c.run(client) : c.run;
     const expected = await c.expect(client);
     let answer = '';
     let citations: EvalCitation[] = [];
     let cost = 0;
-    if (typeof c.run === 'function') {
-      const task = await c.run(client);
+    if ('agent' in task) {
       const res = await client.gql(FIRE, { agent: task.agent, id: task.targetId ?? null, q: task.question ?? null });
       if (res.body.errors) throw new Error(res.body.errors.map((e) => e.message).join('; '));
       const data = (res.body.data as { fireAgent: { __typename: string; answer?: string; citations?: EvalCitation[]; reason?: string } }).fireAgent;
@@ -101,12 +106,16 @@ export async function runCase(client: EvalClient, c: EvalCase): Promise<CaseResu
       citations = data.citations ?? [];
       cost = Number(res.body.extensions?.cost_cents ?? 0);
     } else {
-      const res = await client.gql(ASK, { q: c.run.question });
-      if (res.body.errors) throw new Error(res.body.errors.map((e) => e.message).join('; '));
-      const data = (res.body.data as { askWorkspace: { answer: string; citations: EvalCitation[] } }).askWorkspace;
-      answer = data.answer;
-      citations = data.citations;
-      cost = Number(res.body.extensions?.cost_cents ?? 0);
+      let runId: string | null = null;
+      for (const q of 'conversation' in task ? task.conversation : [task.question]) {
+        const res = await client.gql(ASK, { q, f: runId });
+        if (res.body.errors) throw new Error(res.body.errors.map((e) => e.message).join('; '));
+        const data = (res.body.data as { askWorkspace: { answer: string; runId: string; citations: EvalCitation[] } }).askWorkspace;
+        answer = data.answer;
+        citations = data.citations;
+        runId = data.runId;
+        cost = Number(res.body.extensions?.cost_cents ?? 0);
+      }
     }
     const want = new Set(expected.citations.map(key));
     const fine = new Set([...want, ...(expected.relevant ?? []).map(key)]);

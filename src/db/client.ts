@@ -9,16 +9,16 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js/session';
-import type { PgDatabase, PgDialect, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import type { RelationalSchemaConfig, TablesRelationalConfig } from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import { DatabaseUnavailableError, isConnectionLoss } from '../lib/faults';
 import { noteFailure } from '../lib/request-context';
+import { compileSql, type Db } from './compiled';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
-/** A drizzle handle: the root database or a transaction, on either driver. */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type { Db };
 
 /** Role that every request runs under; it owns nothing and cannot bypass row-level security. */
 export const APP_ROLE = 'pact_app';
@@ -100,6 +100,11 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A transaction's first statement: the application role, and the tenant when there is one. */
+type Setup = (tx: Db) => Promise<unknown>;
+const BIND_APP_ROLE = compileSql(sql`select set_config('role', ${APP_ROLE}, true)`);
+const BIND_TENANT = compileSql(sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${sql.placeholder('tenantId')}, true)`);
+
 type RawResult = { rows: Record<string, unknown>[] } | Record<string, unknown>[];
 
 const toRows = <R>(result: unknown): R[] =>
@@ -138,11 +143,11 @@ interface DrizzleInternals {
  */
 function pipelinedTransaction(client: postgres.Sql, db: Db) {
   const { dialect, session } = db as unknown as DrizzleInternals;
-  return <T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
+  return <T>(setup: Setup, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
     client.begin(snapshot ? 'isolation level repeatable read' : '', async (connection) => {
       const txSession = new PreparedStatementsSession(connection as unknown as postgres.Sql, dialect, session.schema, session.options);
       const tx = new PostgresJsTransaction(dialect, txSession as unknown as ConstructorParameters<typeof PostgresJsTransaction>[1], session.schema) as unknown as Db;
-      const bound = tx.execute(setup).then(() => undefined);
+      const bound = setup(tx).then(() => undefined);
       bound.catch(() => undefined);
       const result = await fn(tx);
       await bound;
@@ -185,21 +190,19 @@ function build(
     dump: () => Promise<Blob>;
     close: () => Promise<void>;
     /** The driver's own transaction with a first statement (PostgreSQL); drizzle's otherwise. */
-    transaction?: <T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean) => Promise<T>;
+    transaction?: <T>(setup: Setup, fn: (tx: Db) => Promise<T>, snapshot: boolean) => Promise<T>;
   },
 ): Database {
   const transaction =
     ops.transaction ??
-    (<T>(setup: SQL, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
+    (<T>(setup: Setup, fn: (tx: Db) => Promise<T>, snapshot: boolean): Promise<T> =>
       db.transaction(async (tx) => {
-        await tx.execute(setup);
+        await setup(tx as unknown as Db);
         return fn(tx as unknown as Db);
       }, snapshot ? { isolationLevel: 'repeatable read' } : undefined));
   const asApp = <T>(tenantId: string | null, fn: (tx: Db) => Promise<T>, options?: TenantTxOptions): Promise<T> =>
     transaction(
-      tenantId === null
-        ? sql`select set_config('role', ${APP_ROLE}, true)`
-        : sql`select set_config('role', ${APP_ROLE}, true), set_config('app.tenant_id', ${tenantId}, true)`,
+      tenantId === null ? (tx) => BIND_APP_ROLE.run(tx) : (tx) => BIND_TENANT.run(tx, { tenantId }),
       fn,
       options?.snapshot ?? false,
     );

@@ -9,6 +9,7 @@ const SMALL = new Set(
   (process.env.EVAL_ALL ? CASES.map((c) => c.id) : [
     'stage-negotiation', 'risk-quarter', 'negotiation-next-month', 'my-close-this-month', 'overdue', 'won-last-quarter', 'by-owner', 'account-happening',
     'account-about', 'no-match', 'hidden-account', 'deal-risk-mine', 'account-research-slipped', 'drafter-instructions', 'briefing', 'metric-win-rate',
+    'follow-up-open-deals', 'follow-up-switch', 'follow-up-last-person', 'contact-latest', 'contact-withdrawn',
   ]),
 );
 

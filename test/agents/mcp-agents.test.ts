@@ -69,8 +69,30 @@ describe('the agent tools over MCP (official SDK client)', () => {
 
     const briefing = await call('read_briefing', { as_of: '2026-06-15' });
     const briefingGql = await pact.gql<{ briefing: { narrative: string } }>('{ briefing(asOf: "2026-06-15") { narrative } }', {}, { token: full });
-    expect(briefing).toMatchObject({ as_of: '2026-06-15', scope: 'tenant', narrative: briefingGql.body.data?.briefing.narrative, cost_cents: 0.5 });
+    expect(briefing).toMatchObject({ as_of: '2026-06-15', scope: 'user', narrative: briefingGql.body.data?.briefing.narrative, cost_cents: 0.5 });
     for (const result of [mcp, metric, briefing]) await assertCitationsResolve(pact, result.citations ?? []);
+  });
+
+  it('ask_workspace continues a conversation with follow_up_of; another caller’s run is a tool error, not charged', async () => {
+    const [account] = await pact.sql<{ id: string; name: string }>(sql`select a.id, a.name from accounts a where a.tenant_id = ${pact.seed.demoTenantId} and not a.consent_hidden
+      and exists (select 1 from deals d where d.account_id = a.id and d.stage = 'negotiation' and not d.consent_hidden) order by a.id limit 1`);
+    const first = await call('ask_workspace', { question: `Tell me about ${account?.name}` });
+    const next = await call('ask_workspace', { question: 'which of their deals are in negotiation?', follow_up_of: first.run_id });
+    const deals = await pact.sql<{ id: string }>(sql`select id from deals where account_id = ${account?.id} and stage = 'negotiation' and not consent_hidden order by amount_cents desc, id limit 5`);
+    expect(next).toMatchObject({ cost_cents: 0.5 });
+    expect(next.citations?.map((c) => c.id)).toEqual(deals.map((d) => d.id));
+    await assertCitationsResolve(pact, next.citations ?? []);
+
+    const admin = await pact.signIn('admin@pact.demo');
+    const other = await connect(await pact.mintKey(admin, ['read:accounts', 'read:deals']));
+    const refused = await other.callTool({ name: 'ask_workspace', arguments: { question: 'and their open deals?', follow_up_of: first.run_id } });
+    expect(refused.isError).toBe(true);
+    expect((refused.content as { text: string }[])[0]?.text).toMatch(/^NOT_FOUND: `followUpOf` names no earlier ask_workspace answer of yours/);
+    const [row] = await pact.sql<{ operation: string; outcome: string; cost: number }>(
+      sql`select operation, outcome, cost_microcents::int as cost from audit_log where tenant_id = ${pact.seed.demoTenantId} order by seq desc limit 1`,
+    );
+    expect(row).toEqual({ operation: 'ask_workspace', outcome: 'error', cost: 0 });
+    await other.close();
   });
 
   it('fire_agent answers a run, and the blocked shape for each status that is not granted, audited on path mcp', async () => {
@@ -104,7 +126,7 @@ describe('the agent tools over MCP (official SDK client)', () => {
     const narrow = await connect(await pact.mintKey(admin, ['read:accounts']));
     const names = (await narrow.listTools()).tools.map((t) => t.name).sort();
     expect(names).toEqual(['ask_workspace', 'query_accounts', 'read_briefing']);
-    expect(await call('read_briefing', { as_of: '2026-06-15' }, narrow)).toMatchObject({ scope: 'tenant' });
+    expect(await call('read_briefing', { as_of: '2026-06-15' }, narrow)).toMatchObject({ scope: 'user', owner_name: expect.any(String) });
     await narrow.close();
   });
 

@@ -169,18 +169,34 @@ describe('read_briefing', () => {
     await assertCitationsResolve(pact, b.citations);
   });
 
-  it('an API key holding only read:accounts reads the whole workspace’s briefing', async () => {
+  it('an API key holding only read:accounts reads its creator’s briefing; a key with no creator on file, the whole workspace’s', async () => {
     const key = await pact.mintKey(admin, ['read:accounts']);
     const res = await pact.gql<{ briefing: Briefing }>(BRIEFING, { asOf: '2026-06-15' }, { token: key });
     expect(res.body.errors).toBeUndefined();
-    const [open] = await pact.sql<{ n: number }>(sql`
-      select count(*)::int as n from deals where tenant_id = ${demo()} and not consent_hidden and stage in ('prospecting','qualification','proposal','negotiation')`);
-    expect(res.body.data?.briefing).toMatchObject({ scope: 'tenant', ownerName: null, pipeline: { openDeals: open?.n } });
-    expect(res.body.data?.briefing.narrative).toMatch(/^Daily briefing for the whole workspace on 2026-06-15\./);
+    const [creator] = await pact.sql<{ id: string; name: string }>(sql`select id, display_name as name from users where email = 'admin@pact.demo'`);
+    const [mine] = await pact.sql<{ n: number }>(sql`
+      select count(*)::int as n from deals where tenant_id = ${demo()} and owner_id = ${creator?.id} and not consent_hidden and stage in ('prospecting','qualification','proposal','negotiation')`);
+    expect(mine?.n).toBeGreaterThan(0);
+    expect(res.body.data?.briefing).toMatchObject({ scope: 'user', ownerName: creator?.name, pipeline: { openDeals: mine?.n } });
+    expect(res.body.data?.briefing.narrative.startsWith(`Daily briefing for ${creator?.name} on 2026-06-15.`)).toBe(true);
     await assertCitationsResolve(pact, res.body.data?.briefing.citations ?? []);
+    for (const c of res.body.data?.briefing.citations ?? []) {
+      if (c.kind !== 'deal') continue;
+      const [owned] = await pact.sql<{ owner_id: string }>(sql`select owner_id from deals where id = ${c.id}`);
+      expect(owned?.owner_id).toBe(creator?.id);
+    }
     // …but not the deals themselves, nor the metric explanation.
     const refused = await pact.gql('{ metricExplanation(kpi: WIN_RATE) { delta } }', {}, { token: key });
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', scope: 'read:deals' });
+
+    // A key whose creator is no longer on file covers the whole workspace.
+    const orphan = await pact.mintKey(admin, ['read:accounts']);
+    await pact.sql(sql`update api_keys set created_by_user_id = null where prefix = ${orphan.slice(0, 14)}`);
+    const whole = await pact.gql<{ briefing: Briefing }>(BRIEFING, { asOf: '2026-06-15' }, { token: orphan });
+    const [open] = await pact.sql<{ n: number }>(sql`
+      select count(*)::int as n from deals where tenant_id = ${demo()} and not consent_hidden and stage in ('prospecting','qualification','proposal','negotiation')`);
+    expect(whole.body.data?.briefing).toMatchObject({ scope: 'tenant', ownerName: null, pipeline: { openDeals: open?.n } });
+    expect(whole.body.data?.briefing.narrative).toMatch(/^Daily briefing for the whole workspace on 2026-06-15\./);
   });
 });
 

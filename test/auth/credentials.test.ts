@@ -32,7 +32,7 @@ describe('sign-in', () => {
     const viaToken = await pact.gql<{ viewer: { role: string; scopes: string[] } }>('{ viewer { role scopes } }', {}, { token });
     expect(viaToken.body.data?.viewer).toEqual({
       role: 'member',
-      scopes: ['read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'write:crm'],
+      scopes: ['call:federated', 'read:accounts', 'read:contacts', 'read:deals', 'read:workflows', 'write:crm'],
     });
   });
 

@@ -107,6 +107,18 @@ describe('the upstream client', () => {
     expect(await failure(listUpstreamTools(target(closed), DEV))).toMatchObject({ code: 'UPSTREAM_UNREACHABLE' });
   });
 
+  it("answers the upstream's tool errors as isError results: its own, and a JSON-RPC error such as an unknown tool", async () => {
+    const failing = await startPlainUpstream({ tools: tools(1), call: () => ({ content: [{ type: 'text', text: 'quota exhausted' }], isError: true }) });
+    try {
+      expect(await callUpstreamTool(target(failing, 'streamable_http', {}), DEV, 'tool_00', {})).toMatchObject({ content: [{ type: 'text', text: 'quota exhausted' }], isError: true });
+    } finally {
+      await failing.close();
+    }
+    const unknown = await callUpstreamTool(target(pactUp), DEV, 'no_such_tool', {});
+    expect(unknown.isError).toBe(true);
+    expect(JSON.stringify(unknown.content)).toContain('no_such_tool');
+  });
+
   it('refuses a loopback endpoint without the development allowance, before any request', async () => {
     const before = plain.requests.length;
     const refused = await failure(listUpstreamTools(target(plain), { allowPrivate: false, timeoutMs: 2000 }));

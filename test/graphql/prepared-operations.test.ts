@@ -79,12 +79,11 @@ const consoleOperations = new Set(
 const isConsoleOperation = (source: string): boolean => consoleOperations.has(/(?:^|[\s}])(?:query|mutation) (\w+)/.exec(source)?.[1] ?? '');
 const apiOperations = Object.values(manifest).filter((source) => !isConsoleOperation(source));
 const sourceOf = (name: string): string => {
-  const found = Object.values(manifest).find((source) => [`query ${name}(`, `query ${name} `, `mutation ${name}(`].some((start) => source.startsWith(start)));
+  const declares = new RegExp(`(?:^|[\\s}])(?:query|mutation) ${name}[\\s(]`);
+  const found = Object.values(manifest).find((source) => declares.test(source));
   if (!found) throw new Error(`no persisted operation ${name}`);
   return found;
 };
-
-const NO_SERVER = '01234567-89ab-7def-8123-456789abcdef';
 
 /** Every persisted operation, with arguments that answer, refuse, or fail in the resolvers and in variable coercion. */
 const cases = (): [string, Record<string, unknown>][] => [
@@ -111,19 +110,19 @@ const cases = (): [string, Record<string, unknown>][] => [
   ['AskWorkspace', {}],
   ['ConsentCheck', { subject: 'nobody@nowhere.example' }],
   ['ConsentCheck', { subject: 'not a subject' }],
+  ['McpServers', {}],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'Not A Slug', endpointUrl: 'https://tools.example/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
+  ['RegisterMcpServer', { input: { name: 'x', slug: 'x', endpointUrl: 'https://tools.example/mcp', transport: 'CARRIER_PIGEON', authKind: 'NONE' } }],
+  ['DiscoverMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
+  ['GovernMcpTools', { serverId: '01234567-89ab-7def-8123-456789abcdef', tools: [] }],
+  ['ApproveMcpTool', { serverId: '01234567-89ab-7def-8123-456789abcdef', tool: 'ping' }],
+  ['SetMcpToolEnabled', { serverId: 'not-an-id', tool: 'ping', enabled: true }],
+  ['DeleteMcpServer', { id: '01234567-89ab-7def-8123-456789abcdef' }],
   ['FireAgent', { agent: 'daily-briefing' }],
   ['FireAgent', { agent: 'contact-summary', target_id: visibleContact }],
   ['FireAgent', { agent: 'contact-summary', target_id: withdrawnContact }],
   ['FireAgent', { agent: 'no-such-agent' }],
   ['FireAgent', { agent: 'contact-summary', target_id: 'not-an-id' }],
-  // The MCP server admin API: the list, and each mutation refused before it changes anything.
-  ['McpServers', {}],
-  ['RegisterMcpServer', { input: { name: 'Bad', slug: 'Bad Slug', endpointUrl: 'http://127.0.0.1:9/mcp', transport: 'STREAMABLE_HTTP', authKind: 'NONE' } }],
-  ['DiscoverMcpServer', { id: NO_SERVER }],
-  ['GovernMcpTools', { serverId: NO_SERVER, tools: [] }],
-  ['ApproveMcpTool', { serverId: NO_SERVER, tool: 'ping' }],
-  ['SetMcpToolEnabled', { serverId: NO_SERVER, tool: 'ping', enabled: true }],
-  ['DeleteMcpServer', { id: NO_SERVER }],
 ];
 
 /** Run ids are new on every run; everything else must match exactly. */

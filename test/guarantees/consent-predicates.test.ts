@@ -39,7 +39,7 @@ const FLAG = /consent_?hidden|\bt\d\.hidden\b|contactTitleTokens\.hidden|contact
 /** What switches a transaction's role or names the consent role. */
 const ROLE = /acrossConsent|CONSENT_ROLE|pact_consent\b|set_config\('role'|set\s+(local\s+)?role\b/i;
 /** The audit count's own spellings, allowed in the exempt audit files only. */
-const AUDIT_COUNT = /metrics\.consentHidden|consentHidden: (number|0\b|call\.|row\.)|\bconsent_hidden, outcome|row\.consentHidden|consentHidden: t\.exposeInt\('consentHidden'\)/;
+const AUDIT_COUNT = /metrics\.consentHidden|consentHidden: (number|0\b|call\.|row\.)|\bconsent_hidden, outcome|row\.consentHidden|consentHidden: t\.exposeInt\('consentHidden'\)|p\('consentHidden'\)\}::int/;
 
 function findings(file: string, text: string): string[] {
   const found: string[] = [];

@@ -72,6 +72,12 @@ beforeAll(async () => {
   );
   closedDeals = closed?.n ?? 0;
   expect(closedDeals).toBeGreaterThan(0);
+  // The key's briefing covers the deals of its creator (the demo admin).
+  const [mine] = await pact.sql<{ n: number }>(
+    sql`select count(*)::int as n from deals where tenant_id = ${tenant} and owner_id = (select id from users where email = 'admin@pact.demo')`,
+  );
+  creatorDeals = mine?.n ?? 0;
+  expect(creatorDeals).toBeGreaterThan(0);
   expect(inPeriods).toBeGreaterThan(0);
   for (const p of people) [p.id, p.name, p.email].forEach((s) => secrets.add(s));
   for (const a of accounts) [a.id, a.name, a.domain].forEach((s) => secrets.add(s));
@@ -115,6 +121,7 @@ const CLIENTS: [string, () => Promise<AnyClient>][] = [
 
 const PERIOD = { from: '2021-01-01', to: '2030-12-31', compare_from: '2011-01-01', compare_to: '2020-12-31' };
 /** Deals with a close date in either period (all hidden). */
+let creatorDeals = 0;
 let inPeriods = 0;
 /** Won and lost deals with a close date (all hidden). */
 let closedDeals = 0;
@@ -165,7 +172,7 @@ function checkCounts(tool: string, args: Args, answer: Json): void {
     expect(answer, at).toMatchObject({ open_deals: 0, won_deals: 0, lost_deals: 0, top_deals: [], consent_filtered: hidden.deals });
   }
   if (tool === 'get_metric_explanation') expect(answer, at).toMatchObject({ large_deals: [], consent_filtered: inPeriods });
-  if (tool === 'read_briefing') expect(answer, at).toMatchObject({ recent_activity: [], at_risk: [], consent_filtered: hidden.deals });
+  if (tool === 'read_briefing') expect(answer, at).toMatchObject({ recent_activity: [], at_risk: [], consent_filtered: creatorDeals });
   if (tool === 'fire_agent' && args.agent && (args.target_id || args.target_email)) {
     expect(answer, at).toMatchObject({ blocked: true, reason: 'consent_withdrawn' });
   }

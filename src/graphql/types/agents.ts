@@ -253,15 +253,21 @@ builder.queryFields((t) => ({
     cost: 0.5,
     rateLimitPerMin: 60,
     description:
-      'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, "Q1 2027", overdue), owners ("my deals": for an API key, its creator\'s; a member by name), stages and outcomes, industries, amounts ("over 100k"), risk, quiet accounts, activity, "by owner/stage/industry", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out); contacts are never read.',
-    args: { question: t.arg.string({ required: true }) },
-    resolve: (_, args, ctx) => askWorkspace(svc(ctx), ctx.services.agents, args.question),
+      'A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, "Q1 2027", overdue), owners ("my deals": for an API key, its creator\'s; a member by name), stages and outcomes, industries, amounts ("over 100k"), risk, quiet accounts, activity, "by owner/stage/industry", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out). With read:contacts, a contact named in the question (first and last name) is matched on the blind index of name words, never decrypted: the answer cites the contact with its title and never writes the name; a withdrawn contact answers as an unknown name. `followUpOf` continues a conversation: a question that refers back ("what about their open deals?") is about the account (or person) of that earlier answer, re-checked against consent now.',
+    args: {
+      question: t.arg.string({ required: true }),
+      followUpOf: t.arg.id({
+        description:
+          'The `runId` of an earlier askWorkspace answer of the same caller (user or API key) in this workspace, to continue that conversation. Another caller\'s run or an unknown id: NOT_FOUND, nothing charged.',
+      }),
+    },
+    resolve: (_, args, ctx) => askWorkspace(svc(ctx), ctx.services.agents, args.question, str(args.followUpOf)),
   }),
   aiSettings: t.field({
     type: AiSettingsRef,
     scope: 'read:workflows',
     description: "The workspace's AI budget, this month's model spend, and its PII policy.",
-    resolve: async (_, __, ctx) => ({ ...(await aiBudget(svc(ctx))), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
+    resolve: async (_, __, ctx) => ({ ...(await aiBudget(svc(ctx), ctx.services.agents.clock)), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model }),
   }),
 }));
 
@@ -274,7 +280,7 @@ builder.mutationField('updateAiSettings', (t) =>
     args: { input: t.arg({ type: AiSettingsInput, required: true }) },
     resolve: async (_, args, ctx) => {
       await updateAiSettings(svc(ctx), args.input);
-      return { ...(await aiBudget(svc(ctx))), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model };
+      return { ...(await aiBudget(svc(ctx), ctx.services.agents.clock)), provider: ctx.services.agents.provider.id, model: ctx.services.agents.provider.model };
     },
   }),
 );

@@ -69,16 +69,22 @@ export const mcpTools: readonly McpToolDefinition[] = [
   {
     name: 'ask_workspace',
     title: 'Ask the workspace',
-    description: 'Ask a natural-language question across the workspace (accounts and deals: names, domains, industries, stages, amounts, close dates) and get a grounded `answer` citing records inline as `[kind:id]`, with the same records in `citations`. Only consented records are used: `consent_filtered` counts the matching records consent hid, and `note` says so in words. Examples: "Which deals are in negotiation?", "Tell me about Orbit Labs", "How many Healthcare accounts do we have?". Deals (names, stages, amounts) are searched only when the credentials also hold read:deals; otherwise only accounts are, and `not_searched` and the answer say so. Contacts are never read.',
+    description: "Ask a natural-language question across the workspace (accounts and deals: names, domains, industries, stages, amounts, close dates) and get a grounded `answer` citing records inline as `[kind:id]`, with the same records in `citations`. Only consented records are used: `consent_filtered` counts the matching records consent hid, and `note` says so in words. Examples: \"Which deals are in negotiation?\", \"Tell me about Orbit Labs\", \"How many Healthcare accounts do we have?\". Deals (names, stages, amounts) are searched only when the credentials also hold read:deals; otherwise only accounts are, and `not_searched` and the answer say so. With read:contacts, a contact named by first and last name (\"What's the latest with Ada Lovelace?\") is matched without decrypting names and cited by id and title (the answer never writes the name). Follow-ups: pass the `run_id` of your earlier answer as `follow_up_of`, and a question that refers back (\"what about their open deals?\", \"and who did we last talk to there?\") is about that answer's account; naming another account switches to it.",
     inputSchema: {
       type: 'object',
-      properties: { question: { type: 'string', description: 'The question.' } },
+      properties: {
+        question: { type: 'string', description: 'The question.' },
+        follow_up_of: {
+          type: 'string',
+          description: "The `run_id` of an earlier ask_workspace answer of yours, to continue that conversation (another caller's run: NOT_FOUND, not charged).",
+        },
+      },
       required: ['question'],
       additionalProperties: false,
     },
     outputSchema: {
       type: 'object',
-      description: "A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, \"Q1 2027\", overdue), owners (\"my deals\": for an API key, its creator's; a member by name), stages and outcomes, industries, amounts (\"over 100k\"), risk, quiet accounts, activity, \"by owner/stage/industry\", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out); contacts are never read.",
+      description: "A natural-language question across the workspace (the workspace-qa agent), answered from consented records and citing them. Understands time windows (this/next month or quarter, \"Q1 2027\", overdue), owners (\"my deals\": for an API key, its creator's; a member by name), stages and outcomes, industries, amounts (\"over 100k\"), risk, quiet accounts, activity, \"by owner/stage/industry\", and account names in free phrasing; open, won and lost values are never added together. Nothing matched says what was searched, and consent only when it hid records. Searches accounts, and deals only when the caller also holds read:deals (`notSearched` lists what was left out). With read:contacts, a contact named in the question (first and last name) is matched on the blind index of name words, never decrypted: the answer cites the contact with its title and never writes the name; a withdrawn contact answers as an unknown name. `followUpOf` continues a conversation: a question that refers back (\"what about their open deals?\") is about the account (or person) of that earlier answer, re-checked against consent now.",
       properties: {
         question: { type: 'string' },
         answer: { type: 'string', description: 'The answer, citing records inline as `[kind:id]`.' },
@@ -145,7 +151,7 @@ export const mcpTools: readonly McpToolDefinition[] = [
     annotations: { readOnlyHint: true, openWorldHint: false },
     operationName: 'AskWorkspace',
     rootField: 'askWorkspace',
-    hash: 'sha256:9516479fa90260ae0027ac5dff6c95178345b3e90308560a413649e6cb3018e8',
+    hash: 'sha256:36ba5ca9303d9d7557e085e29c52273765506d5eac21e050b1052c46b41cb4e0',
   },
   {
     name: 'fire_agent',

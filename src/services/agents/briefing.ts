@@ -1,5 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
-import { users } from '../../db/schema';
+import { sql } from 'drizzle-orm';
 import { ErrorCode, badInput } from '../../lib/errors';
 import { record, type ServiceContext } from '../context';
 import type { ActivityKind } from '../crm/activities';
@@ -7,6 +6,7 @@ import type { DealStage } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
 import { OPEN_STAGE_LIST, dealRecord } from './facts';
+import { callerPerson } from './caller';
 import { SOON_DAYS, STALE_DAYS, dealRisks, midnight, quietSince, riskFacts, staleAccounts, toDeal, type BriefingDeal, type DealRisk } from './risk';
 
 export type { BriefingDeal, DealRisk } from './risk';
@@ -38,7 +38,7 @@ export interface BriefingPipeline {
 
 export interface Briefing extends AgentAnswer {
   asOf: string;
-  /** `user`: deals the caller owns; `tenant`: the whole workspace (API keys, which are no person). */
+  /** `user`: deals the caller owns (an API key's creator's); `tenant`: the whole workspace (an API key with no creator on file). */
   scope: 'user' | 'tenant';
   ownerName: string | null;
   pipeline: BriefingPipeline;
@@ -50,17 +50,15 @@ export interface Briefing extends AgentAnswer {
 
 const RECENT_DAYS = 7;
 
-/** Whose deals a briefing covers: a person's own, or (API key) the tenant's. */
+/** Whose deals a briefing covers: the caller's own (an API key's creator's, as for "my deals"), or the tenant's for a key with no creator on file. */
 export interface BriefingScope {
   ownerId: string | null;
   ownerName: string | null;
 }
 
 export async function briefingScope(ctx: ServiceContext): Promise<BriefingScope> {
-  const userId = ctx.principal.kind === 'api_key' ? null : ctx.principal.userId;
-  if (!userId) return { ownerId: null, ownerName: null };
-  const [row] = await ctx.tx.select({ name: users.displayName }).from(users).where(eq(users.id, userId)).limit(1);
-  return { ownerId: userId, ownerName: row?.name ?? null };
+  const me = await callerPerson(ctx);
+  return { ownerId: me.userId, ownerName: me.userId ? me.name : null };
 }
 
 export function checkAsOf(value: string | null | undefined, today: string): string {
@@ -222,7 +220,7 @@ export async function briefingPrompt(
 /** read_briefing: the caller's daily briefing (the daily-briefing agent). */
 export async function readBriefing(ctx: ServiceContext, agents: AgentService, asOfInput: string | null | undefined): Promise<Briefing> {
   const asOf = checkAsOf(asOfInput, agents.today());
-  const budget = await openAgentCall(ctx);
+  const budget = await openAgentCall(ctx, agents);
   const built = await briefingPrompt(ctx, asOf);
   const agent = agentById('daily-briefing');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, asOf } }, built.prompt, budget);

@@ -1,6 +1,7 @@
-import { and, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { DEFAULT_AI_BUDGET_MICROCENTS, agentRuns, aiBudgetReservations, tenantAiSettings } from '../../db/schema';
+import type { Clock } from '../../lib/clock';
 import { newId } from '../../lib/ids';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { toCents, toMicrocents } from '../audit/call';
@@ -41,10 +42,15 @@ export async function aiSettings(ctx: ServiceContext, tx: Db = ctx.tx): Promise<
   return row ?? { monthlyBudgetMicrocents: DEFAULT_AI_BUDGET_MICROCENTS, allowPiiToModel: false };
 }
 
-/** The settings with this month's model spend (the sum of the month's agent runs) and live reservations. */
-export async function aiBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
+/**
+ * The settings with this month's model spend (the sum of the agent runs stamped in the clock's
+ * month: runs take their time from the same clock) and live reservations. The month is the
+ * injected clock's; a reservation's expiry is wall time (it guards against a process killed mid-call).
+ */
+export async function aiBudget(ctx: ServiceContext, clock: Clock, tx: Db = ctx.tx): Promise<AiBudget> {
   const settings = await aiSettings(ctx, tx);
-  const { start } = monthOf(now);
+  const { start, next } = monthOf(clock.now());
+  const now = new Date();
   const tenant = ctx.principal.tenantId;
   const [row] = await tx
     .select({
@@ -52,7 +58,7 @@ export async function aiBudget(ctx: ServiceContext, now = new Date(), tx: Db = c
       reserved: sql<string>`(select coalesce(sum(${aiBudgetReservations.microcents}), 0) from ${aiBudgetReservations} where ${and(eq(aiBudgetReservations.tenantId, tenant), gt(aiBudgetReservations.expiresAt, now))})`,
     })
     .from(agentRuns)
-    .where(and(eq(agentRuns.tenantId, tenant), gte(agentRuns.createdAt, start)));
+    .where(and(eq(agentRuns.tenantId, tenant), gte(agentRuns.createdAt, start), lt(agentRuns.createdAt, next)));
   return { ...settings, month: start.toISOString().slice(0, 10), spentMicrocents: Number(row?.spent ?? 0), reservedMicrocents: Number(row?.reserved ?? 0) };
 }
 
@@ -62,10 +68,10 @@ const cents = (microcents: number) => toCents(microcents).toFixed(2);
  * Refuses an AI call once the month's model spend, with the reservations of runs under way, reached
  * the budget (AI_BUDGET_EXCEEDED, audited as denied).
  */
-export async function assertWithinBudget(ctx: ServiceContext, now = new Date(), tx: Db = ctx.tx): Promise<AiBudget> {
-  const budget = await aiBudget(ctx, now, tx);
+export async function assertWithinBudget(ctx: ServiceContext, clock: Clock, tx: Db = ctx.tx): Promise<AiBudget> {
+  const budget = await aiBudget(ctx, clock, tx);
   if (budget.spentMicrocents + budget.reservedMicrocents >= budget.monthlyBudgetMicrocents) {
-    const resumes = monthOf(now).next.toISOString().slice(0, 10);
+    const resumes = monthOf(clock.now()).next.toISOString().slice(0, 10);
     throw new PactError(
       ErrorCode.AiBudgetExceeded,
       budget.monthlyBudgetMicrocents === 0
@@ -84,14 +90,13 @@ export async function assertWithinBudget(ctx: ServiceContext, now = new Date(), 
  * other runs' holds as spent. `detached`: the call's own transaction is not open (see
  * `outsideTransaction`), so the hold commits at once; otherwise it is taken in the call's transaction.
  */
-export async function reserveBudget(ctx: ServiceContext, microcents: number, detached: boolean): Promise<string | null> {
+export async function reserveBudget(ctx: ServiceContext, clock: Clock, microcents: number, detached: boolean): Promise<string | null> {
   if (microcents <= 0) return null;
   const hold = async (tx: Db) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ai-budget:${ctx.principal.tenantId}`}, 0))`);
-    const now = new Date();
-    await assertWithinBudget(ctx, now, tx);
+    await assertWithinBudget(ctx, clock, tx);
     const id = newId();
-    await tx.insert(aiBudgetReservations).values({ id, tenantId: ctx.principal.tenantId, microcents, expiresAt: new Date(now.getTime() + RESERVATION_TTL_MS) });
+    await tx.insert(aiBudgetReservations).values({ id, tenantId: ctx.principal.tenantId, microcents, expiresAt: new Date(Date.now() + RESERVATION_TTL_MS) });
     return id;
   };
   return inBudgetTransaction(ctx, detached, hold);

@@ -125,7 +125,7 @@ export async function fireAgent(ctx: ServiceContext, agents: AgentService, input
   assertAgentScopes(ctx, agent);
   const question = checkQuestion(input.question, agent.question === 'required');
   const target = checkTarget(agent, input);
-  const budget = await openAgentCall(ctx);
+  const budget = await openAgentCall(ctx, agents);
   const consent = await resolveTarget(ctx, agent, target);
   const runTarget: RunTarget | null = consent && consent.kind !== 'subject' ? { kind: consent.kind, id: consent.id } : null;
   const subject: RunSubject = {

@@ -241,7 +241,7 @@ export async function metricPrompt(
 export async function explainMetric(ctx: ServiceContext, agents: AgentService, kpi: Kpi, input: PeriodInput): Promise<MetricExplanation> {
   if (!(KPIS as readonly string[]).includes(kpi)) throw badInput(ErrorCode.BadUserInput, `\`kpi\` must be one of ${KPIS.join(', ')}.`, { field: 'kpi' });
   const periods = periodsOf(input, agents.today());
-  const budget = await openAgentCall(ctx);
+  const budget = await openAgentCall(ctx, agents);
   const built = await metricPrompt(ctx, kpi, periods, null);
   const agent = agentById('metric-explainer');
   const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, kpi, ...periods } }, built.prompt, budget);

@@ -57,6 +57,8 @@ export interface QuestionIntent {
   top: number | null;
   /** The question asks about contacts (people), which workspace-qa does not read. */
   contacts: boolean;
+  /** "Who did we last talk to": the person of the latest activity (a contact, cited by id; needs read:contacts). */
+  person: boolean;
 }
 
 const STAGE_WORDS: Record<string, DealStage[]> = {
@@ -93,12 +95,14 @@ const STALE_WORDS = new Set(['stale', 'quiet', 'neglected', 'inactive', 'untouch
 const ACTIVITY_WORDS = new Set([
   'activity', 'activities', 'happened', 'happening', 'happen', 'latest', 'recent', 'recently', 'news', 'update', 'updates', 'touchpoint', 'touchpoints',
   'talked', 'spoke', 'spoken', 'contacted', 'met', 'meeting', 'meetings', 'calls', 'emails', 'interactions', 'history', 'last',
+  'talk', 'speak', 'called', 'emailed',
 ]);
 const GROUP_WORDS: Record<string, QuestionIntent['groupBy']> = {
   owner: 'owner', owners: 'owner', rep: 'owner', reps: 'owner', salesperson: 'owner', seller: 'owner', sellers: 'owner', person: 'owner', member: 'owner', user: 'owner',
   stage: 'stage', stages: 'stage', industry: 'industry', industries: 'industry', sector: 'industry', vertical: 'industry',
 };
-const STOP_WORDS = new Set(
+/** Words that carry no subject (a question's filler), lower case. */
+export const STOP_WORDS = new Set(
   (
     'a an and any are about all as at be by can could did do does for from give have has how i in into is it its list many me much my ' +
     'need needs of on or our please show should tell than that the their them there these they this those to us was we were what ' +
@@ -310,6 +314,7 @@ export function readQuestion(question: string, vocabulary: Vocabulary, accountNa
     groupBy,
     top,
     contacts,
+    person: flags.activity && groupBy === null && /\b(?:who|whom)\b/.test(text),
   };
 }
 

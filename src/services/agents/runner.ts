@@ -25,6 +25,8 @@ export interface RunSubject {
   targetId: string | null;
   /** The run's input (agent, target, question, options); only its HMAC is stored. */
   input: unknown;
+  /** Stored beside the answer in the run's output (record ids only, never personal data): what a follow-up reads back. */
+  keep?: Record<string, unknown>;
 }
 
 /** One agent run's answer, grounded and charged. */
@@ -61,8 +63,8 @@ export const withoutMarkers = (text: string): string =>
 /** The context without the call's counters: reads an agent makes for its context are not the records it reports. */
 export const unmetered = (ctx: ServiceContext): ServiceContext => ({ ...ctx, metrics: undefined });
 
-/** The AI budget gate every agent entry point passes first: AI_BUDGET_EXCEEDED once the month's model spend reached it. */
-export const openAgentCall = (ctx: ServiceContext): Promise<AiBudget> => assertWithinBudget(ctx);
+/** The AI budget gate every agent entry point passes first: AI_BUDGET_EXCEEDED once the month's model spend (the agents' clock's month) reached it. */
+export const openAgentCall = (ctx: ServiceContext, agents: AgentService): Promise<AiBudget> => assertWithinBudget(ctx, agents.clock);
 
 /** The caller's question as a model that may not read PII gets it: e-mail addresses and phone numbers masked. */
 export const questionFor = (agent: AgentDefinition, question: string | null): string | null =>
@@ -84,6 +86,8 @@ function runRow(ctx: ServiceContext, agents: AgentService, agent: AgentDefinitio
     outcome: 'ok',
     provider: agents.provider.id,
     model: agents.provider.model,
+    // Stamped by the agents' clock, whose month the AI budget counts.
+    createdAt: agents.clock.now(),
   };
 }
 
@@ -118,7 +122,7 @@ export async function answerPrompt(
   const row = runRow(ctx, agents, agent, subject);
   const withPii = agent.readsPii && provider.external && budget.allowPiiToModel;
   const ask = async (detached: boolean) => {
-    const held = await reserveBudget(ctx, largestSpend(provider, prompt, withPii), detached);
+    const held = await reserveBudget(ctx, agents.clock, largestSpend(provider, prompt, withPii), detached);
     try {
       return { reply: await provider.answer(prompt, { withPii }), held };
     } catch (error) {
@@ -144,8 +148,8 @@ export async function answerPrompt(
   const answer = fillPlaceholders(text, prompt.substitutions);
   const cost = modelSpend(priceOf(provider.id, provider.model), reply.inputTokens, reply.outputTokens);
   const output = agent.readsPii
-    ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer })
-    : { answer };
+    ? await sealTenantJson(ctx.tx, ctx.keys, ctx.principal.tenantId, { table: 'agent_runs', rowId: row.id, field: 'output' }, { answer, ...subject.keep })
+    : { answer, ...subject.keep };
   await ctx.tx.insert(agentRuns).values({
     ...row,
     model: reply.model,

@@ -4,6 +4,8 @@ import { OPEN_STAGES } from '../crm/deals';
 import { consentNote } from '../crm/paging';
 import { pipelineHealth } from '../crm/pipeline';
 import { callerPerson } from './caller';
+import { followUpOf, refersBack, refersToPerson, type FollowUp, type Focus } from './conversation';
+import { contactById, contactsPart, lastPersonPart, namedContacts, type NamedContact } from './people';
 import { dealLine, dealRecord } from './facts';
 import { money, percent, plural, prose } from './format';
 import type { AgentService } from './index';
@@ -11,7 +13,7 @@ import { nameCandidates, readQuestion } from './question';
 import { agentById } from './roster';
 import { callerHas } from './scopes';
 import { answerPrompt, openAgentCall, questionFor, unmetered, type AgentAnswer } from './runner';
-import { findDeals, namedAccounts, namedIndustries, tenantMembers } from './search';
+import { findDeals, namedAccounts, namedIndustries, tenantMembers, type NamedAccount } from './search';
 import { CITED, CONTEXT, accountDigest, accountsPart, activityPart, dealsPart, empty, filterOf, groupPart, quietPart, riskPart, type Asked, type Part } from './workspace-parts';
 import type { ContextRecord, GroundedPrompt } from './types';
 
@@ -35,8 +37,15 @@ export interface WorkspaceAnswer extends AgentAnswer {
  * activity, an account digest, or matching deals and accounts. Open, won and lost values are never
  * added together. "Nothing matched" says what was searched; consent is named only when it hid
  * matching records (with their count). Only the kinds the caller's scopes cover are read.
+ * Contacts named by first and last name are matched on the blind index (people.ts), cited, never
+ * named; a `followUp` lends its account (and person) to a question that refers back (conversation.ts).
  */
-export async function workspacePrompt(ctx: ServiceContext, question: string, today: string): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[] }> {
+export async function workspacePrompt(
+  ctx: ServiceContext,
+  question: string,
+  today: string,
+  followUp: FollowUp | null = null,
+): Promise<{ prompt: GroundedPrompt; matched: number; consentFiltered: number; notSearched: string[]; focus: Focus }> {
   const agent = agentById('workspace-qa');
   // The agent reads no PII: e-mail addresses and phone numbers in the question are neither searched, echoed nor stored.
   const asked = questionFor(agent, question) as string;
@@ -46,11 +55,18 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
   const notSearched = [...(canDeals ? [] : ['deals (read:deals)']), ...(canAccounts ? [] : ['accounts (read:accounts)'])];
   const candidates = nameCandidates(clean);
   const [industries, members, names] = [await namedIndustries(ctx, candidates), await tenantMembers(ctx), await namedAccounts(ctx, candidates)];
-  const hiddenNames = names.hidden;
-  const intent = readQuestion(clean, { industries, members, today }, [...names.accounts.map((n) => n.name.toLowerCase())]);
+  const people = await namedContacts(ctx, clean);
+  const hiddenNames = names.hidden + people.hidden;
+  // A contact's name words are neither searched as words nor echoed.
+  const unnamed = people.words.reduce((text, w) => text.replace(new RegExp(`(?<![\\p{L}\\p{N}])${w}(?![\\p{L}\\p{N}])`, 'giu'), ' '), clean);
+  const intent = readQuestion(unnamed, { industries, members, today }, [...names.accounts.map((n) => n.name.toLowerCase())]);
   // An account consent hides was named: its name is not searched for as words either.
-  if (hiddenNames > 0) intent.terms = [];
-  const a: Asked = { intent, today, ownerIds: null, owners: null, ownerNote: null, named: names.accounts };
+  if (names.hidden > 0) intent.terms = [];
+  // A follow-up that names no account or person is about the conversation's account (and person).
+  const continues = followUp !== null && names.accounts.length === 0 && hiddenNames === 0 && people.contacts.length === 0 && refersBack(clean);
+  const person: NamedContact | null = continues && followUp.contactId && refersToPerson(clean) ? await contactById(ctx, followUp.contactId) : null;
+  const named = continues && followUp.account ? [followUp.account] : names.accounts;
+  const a: Asked = { intent, today, ownerIds: null, owners: null, ownerNote: null, named };
   if (intent.mine) {
     const me = await callerPerson(ctx);
     if (me.userId) {
@@ -68,10 +84,24 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
   const parts: Part[] = [];
   const facts: string[] = [`Today is ${today}.`];
   // The question names only accounts consent hides: nothing else is searched in their place.
-  const onlyHidden = hiddenNames > 0 && names.accounts.length === 0;
+  const onlyHidden = names.hidden > 0 && names.accounts.length === 0;
+  const lost = continues && (followUp.withdrawn || followUp.gone);
   if (onlyHidden) {
     parts.push(empty('the account named in the question'));
-  } else if (intent.overview && canDeals && names.accounts.length === 0 && hiddenNames === 0) {
+  } else if (lost) {
+    const part = empty('the account this conversation was about');
+    part.sentences.push(
+      followUp.withdrawn
+        ? 'The account this conversation was about has been hidden by consent since the earlier answer (its consent was withdrawn), so nothing about it was used.'
+        : 'The account this conversation was about no longer exists.',
+    );
+    parts.push(part);
+  } else if (people.contacts.length > 0 || person) {
+    parts.push(await contactsPart(ctx, a, person ? [person] : people.contacts, canDeals));
+  } else if (intent.person && a.named.length > 0 && canAccounts) {
+    parts.push(await lastPersonPart(ctx, a, a.named[0] as NamedAccount));
+    parts.push(await activityPart(ctx, a));
+  } else if (intent.overview && canDeals && a.named.length === 0 && hiddenNames === 0) {
     const health = await pipelineHealth(unmetered(ctx), {});
     const top = await findDeals(ctx, { ...filterOf(a), stages: [...OPEN_STAGES] }, CONTEXT);
     const part = empty('the pipeline');
@@ -93,25 +123,27 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
     parts.push(await riskPart(ctx, a));
   } else if (intent.stale && canAccounts) {
     parts.push(await quietPart(ctx, a));
-  } else if (intent.activity && canAccounts) {
-    for (const account of names.accounts.slice(0, 1)) parts.push(await accountDigest(ctx, { ...a, named: [account] }, account, canDeals));
+  } else if (intent.activity && canAccounts && (a.named.length > 0 || intent.terms.length === 0)) {
+    for (const account of a.named.slice(0, 1)) parts.push(await accountDigest(ctx, { ...a, named: [account] }, account, canDeals));
     parts.push(await activityPart(ctx, a));
-  } else if (names.accounts.length > 0 && canAccounts && intent.stages.length === 0 && !intent.window && intent.terms.length === 0 && intent.minCents === null && intent.maxCents === null && intent.about !== 'deals') {
-    for (const account of names.accounts.slice(0, 2)) parts.push(await accountDigest(ctx, a, account, canDeals));
-  } else if (intent.contacts && names.accounts.length === 0 && intent.terms.length === 0 && intent.industries.length === 0) {
+  } else if (a.named.length > 0 && canAccounts && intent.stages.length === 0 && !intent.window && intent.terms.length === 0 && intent.minCents === null && intent.maxCents === null && intent.about !== 'deals') {
+    for (const account of a.named.slice(0, 2)) parts.push(await accountDigest(ctx, a, account, canDeals));
+  } else if (intent.contacts && a.named.length === 0 && intent.terms.length === 0 && intent.industries.length === 0) {
     // Only people were asked about: the note below says where to look.
   } else {
-    const wantDeals = (intent.about !== 'accounts' || names.accounts.length > 0) && canDeals;
-    const wantAccounts = intent.about !== 'deals' && names.accounts.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
+    const wantDeals = (intent.about !== 'accounts' || a.named.length > 0) && canDeals;
+    const wantAccounts = intent.about !== 'deals' && a.named.length === 0 && a.ownerIds === null && !intent.window && canAccounts && (intent.terms.length > 0 || intent.industries.length > 0 || intent.about === 'accounts' || !canDeals);
     if (wantDeals) parts.push(await dealsPart(ctx, a));
-    if (wantAccounts && hiddenNames === 0) parts.push(await accountsPart(ctx, a));
+    if (wantAccounts && names.hidden === 0) parts.push(await accountsPart(ctx, a));
   }
 
   const hidden = parts.reduce((s, p) => s + p.hidden, 0) + hiddenNames;
+  const focusHidden = lost && followUp.withdrawn ? 1 : 0;
   const matched = parts.reduce((s, p) => s + p.matched, 0);
   const sentences = parts.flatMap((p) => p.sentences);
   const records = dedupe(parts.flatMap((p) => p.records));
   facts.push(...parts.flatMap((p) => p.facts));
+  if (focusHidden > 0) facts.push('The account this conversation was about is hidden by consent now: not shown, not usable.');
   if (sentences.length === 0 && !(intent.contacts && parts.length === 0)) {
     const searched = parts.map((p) => p.searched).filter(Boolean);
     // The question itself is not echoed: the answer is stored with the run, and free text may name people.
@@ -137,11 +169,18 @@ export async function workspacePrompt(ctx: ServiceContext, question: string, tod
   }
   if (hidden > 0) sentences.push(`${plural(hidden, 'matching record')} ${hidden === 1 ? 'is' : 'are'} hidden by consent and ${hidden === 1 ? 'was' : 'were'} not used.`);
   facts.push(`${hidden} matching records are hidden by consent (not shown, not usable).`);
+  const single = people.contacts.length === 1 ? people.contacts[0] : person;
+  const focus: Focus = single
+    ? { accountId: single.accountId, contactId: single.id }
+    : a.named.length === 1
+      ? { accountId: a.named[0]?.id ?? null, contactId: continues ? (followUp?.contactId ?? null) : null }
+      : { accountId: followUp && !lost ? (followUp.account?.id ?? null) : null, contactId: followUp && !lost ? followUp.contactId : null };
   return {
     prompt: { agent: agent.id, instruction: agent.instruction, question: asked, records, facts, draft: sentences.join(' '), substitutions: {} },
     matched,
-    consentFiltered: hidden,
+    consentFiltered: hidden + focusHidden,
     notSearched,
+    focus,
   };
 }
 
@@ -165,12 +204,15 @@ export function checkQuestion(question: string | null | undefined, required: boo
  * ask_workspace: a question across the workspace, answered from consented records only, citing them.
  * An answer that found nothing is charged like any read (the operation's cost; no model spend offline).
  */
-export async function askWorkspace(ctx: ServiceContext, agents: AgentService, question: string): Promise<WorkspaceAnswer> {
+export async function askWorkspace(ctx: ServiceContext, agents: AgentService, question: string, followUpRunId?: string | null): Promise<WorkspaceAnswer> {
   const text = checkQuestion(question, true) as string;
-  const budget = await openAgentCall(ctx);
-  const built = await workspacePrompt(ctx, text, agents.today());
+  // Another caller's run is refused before the budget gate and any read: nothing is charged.
+  const followUp = await followUpOf(ctx, followUpRunId);
+  const budget = await openAgentCall(ctx, agents);
+  const built = await workspacePrompt(ctx, text, agents.today(), followUp);
   const agent = agentById('workspace-qa');
-  const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input: { agent: agent.id, question: text } }, built.prompt, budget);
+  const input = { agent: agent.id, question: text, ...(followUp ? { followUpOf: followUp.runId } : {}) };
+  const answer = await answerPrompt(ctx, agents, agent, { targetKind: null, targetId: null, input, keep: { focus: built.focus } }, built.prompt, budget);
   record(ctx, answer.citations.length, built.consentFiltered);
   return { ...answer, question: text, matched: built.matched, notSearched: built.notSearched, consentFiltered: built.consentFiltered, note: consentNote(built.consentFiltered) };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import canonicalize from 'canonicalize';
 import type { Db } from '../../db/client';
+import { compileSql } from '../../db/compiled';
 import { deriveKey, hmac } from '../../lib/crypto';
 import { newId } from '../../lib/ids';
 import { canonicalizable } from '../../lib/text';
@@ -21,6 +22,23 @@ function canonicalArgs(args: unknown): string {
     return canonicalize(canonicalizable(args ?? {})) ?? 'null';
   }
 }
+
+const p = (name: string) => sql.placeholder(name);
+
+/** The audit row, its place in the sealer's queue and its ledger charge (when `charge`), in one statement. */
+const APPEND = compileSql(sql`
+  with logged as (
+    insert into audit_log (id, tenant_id, at, path, operation, user_id, api_key_id, client, arg_digest,
+      latency_ms, result_count, consent_hidden, outcome, error_code, cost_microcents, row_mac)
+    values (${p('id')}::uuid, ${p('tenantId')}::uuid, ${p('at')}::timestamptz, ${p('path')}::call_path, ${p('operation')}::text,
+      ${p('userId')}::uuid, ${p('apiKeyId')}::uuid, ${p('client')}::text, ${p('argDigest')}::text, ${p('latencyMs')}::int, ${p('resultCount')}::int,
+      ${p('consentHidden')}::int, ${p('outcome')}::audit_outcome, ${p('errorCode')}::text, ${p('costMicrocents')}::bigint, ${p('rowMac')}::text)
+  ), queued as (
+    insert into audit_pending (audit_id, tenant_id) values (${p('id')}::uuid, ${p('tenantId')}::uuid)
+  )
+  insert into usage_ledger (tenant_id, path, operation, audit_id, cost_microcents, idempotency_key)
+  select ${p('tenantId')}::uuid, ${p('path')}::call_path, ${p('operation')}::text, ${p('id')}::uuid, ${p('costMicrocents')}::bigint, ${p('idempotencyKey')}::text
+  where ${p('charge')}::boolean`);
 
 export interface AuditService {
   /** HMAC (per-tenant key) over the RFC 8785 canonical JSON of a call's arguments. */
@@ -71,19 +89,13 @@ export function createAuditService(masterKey: Buffer): AuditService {
         costMicrocents: outcome === 'ok' ? call.costMicrocents : 0,
       };
       const charge = outcome === 'ok' && row.costMicrocents > 0;
-      await tx.execute(sql`
-        with logged as (
-          insert into audit_log (id, tenant_id, at, path, operation, user_id, api_key_id, client, arg_digest,
-            latency_ms, result_count, consent_hidden, outcome, error_code, cost_microcents, row_mac)
-          values (${row.id}::uuid, ${tenantId}::uuid, ${row.at.toISOString()}::timestamptz, ${row.path}::call_path, ${row.operation}::text,
-            ${row.userId}::uuid, ${row.apiKeyId}::uuid, ${row.client}::text, ${row.argDigest}::text, ${row.latencyMs}::int, ${row.resultCount}::int,
-            ${row.consentHidden}::int, ${row.outcome}::audit_outcome, ${row.errorCode}::text, ${row.costMicrocents}::bigint, ${rowMacOf(sealKeys, row)}::text)
-        ), queued as (
-          insert into audit_pending (audit_id, tenant_id) values (${row.id}::uuid, ${tenantId}::uuid)
-        )
-        insert into usage_ledger (tenant_id, path, operation, audit_id, cost_microcents, idempotency_key)
-        select ${tenantId}::uuid, ${row.path}::call_path, ${row.operation}::text, ${row.id}::uuid, ${row.costMicrocents}::bigint, ${call.idempotencyKey}::text
-        where ${charge}::boolean`);
+      await APPEND.run(tx, {
+        ...row,
+        at: row.at.toISOString(),
+        rowMac: rowMacOf(sealKeys, row),
+        idempotencyKey: call.idempotencyKey,
+        charge,
+      });
       return row.id;
     },
     verify: (tx, tenantId) => verifyAuditChain(tx, sealKeys, tenantId),

@@ -1,6 +1,7 @@
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm';
 import type { Database, Db } from '../../db/client';
+import { compileSelect } from '../../db/compiled';
 import { apiKeys, memberships, type oauthTokens, tenants, userSessions, users } from '../../db/schema';
 import { randomToken, sha256Hex } from '../../lib/crypto';
 import { ErrorCode, PactError, unauthenticated } from '../../lib/errors';
@@ -70,17 +71,18 @@ const tenantsOf = (tx: Db, userId: string): Promise<SignInResult['tenants']> =>
 const keyRevoked = () =>
   new PactError(ErrorCode.Unauthenticated, 'This API key has been revoked.', { reason: 'KEY_REVOKED' });
 
+const KEY_BY_SECRET = compileSelect((db) =>
+  db
+    .select({ key: apiKeys, tenantSlug: tenants.slug })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.secretHash, sql.placeholder('secretHash')))
+    .limit(1),
+);
+
 export function createAuthenticator(database: Database, grants: AccessTokenLookup): Authenticator {
   const fromApiKey = async (secret: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
-    const found = await database.readSystem(async (tx) => {
-      const [row] = await tx
-        .select({ key: apiKeys, tenantSlug: tenants.slug })
-        .from(apiKeys)
-        .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-        .where(eq(apiKeys.secretHash, hashSecret(secret)))
-        .limit(1);
-      return row;
-    });
+    const found = await database.readSystem(async (tx) => (await KEY_BY_SECRET.run(tx, { secretHash: hashSecret(secret) }))[0]);
     if (!found) throw unauthenticated('Invalid API key.');
     const { key, tenantSlug } = found;
     if (key.revokedAt) throw keyRevoked();

@@ -1,6 +1,7 @@
 import { and, count, eq, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { APP_ROLE, type Db } from '../../db/client';
+import { compileSelect } from '../../db/compiled';
 import { consentCounts, contacts, type accounts, type deals } from '../../db/schema';
 import { ErrorCode, PactError } from '../../lib/errors';
 import type { ServiceContext } from '../context';
@@ -52,16 +53,20 @@ export type HiddenScope =
    */
   | { titleMatch: (t1Condition: SQL) => SQL };
 
+const LIST_HIDDEN = compileSelect((db) =>
+  db
+    .select({ n: consentCounts.hidden })
+    .from(consentCounts)
+    .where(and(eq(consentCounts.tenantId, sql.placeholder('tenantId')), eq(consentCounts.list, sql.placeholder('list')))),
+);
+
 /**
  * How many records consent hid, for a list's `consentFiltered`, an aggregate's exclusions or the
  * audit row: the one function every hidden count comes from.
  */
 export async function hiddenCount(ctx: ServiceContext, scope: HiddenScope): Promise<number> {
   if ('list' in scope) {
-    const [row] = await ctx.tx
-      .select({ n: consentCounts.hidden })
-      .from(consentCounts)
-      .where(and(eq(consentCounts.tenantId, ctx.principal.tenantId), eq(consentCounts.list, scope.list)));
+    const [row] = await LIST_HIDDEN.run(ctx.tx, { tenantId: ctx.principal.tenantId, list: scope.list });
     return Math.max(0, row?.n ?? 0);
   }
   if ('titleMatch' in scope) {

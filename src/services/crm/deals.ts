@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, ilike, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, ilike, sql, type SQL } from 'drizzle-orm';
+import { compileSelect } from '../../db/compiled';
 import { accounts, deals, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
 import { newId } from '../../lib/ids';
@@ -86,26 +87,41 @@ function dealFilterSql(ctx: ServiceContext, filter: DealFilter): { where: SQL | 
   return { where, filtered: Boolean(search || filter.stage || ownerId || accountId) };
 }
 
-const selectVisible = (ctx: ServiceContext) =>
+const selectVisible = (ctx: Pick<ServiceContext, 'tx'>) =>
   ctx.tx
     .select(columns)
     .from(deals)
     .innerJoin(accounts, eq(accounts.id, deals.accountId))
     .leftJoin(users, eq(users.id, deals.ownerId));
 
+const placeholder = (name: string) => sql.placeholder(name);
+/** The unfiltered page: built once (with and without a cursor). */
+const FIRST_PAGE = compileSelect<DealRecord>((tx) =>
+  selectVisible({ tx }).where(eq(deals.tenantId, placeholder('tenantId'))).orderBy(asc(deals.id)).limit(placeholder('limit')),
+);
+const NEXT_PAGE = compileSelect<DealRecord>((tx) =>
+  selectVisible({ tx })
+    .where(and(eq(deals.tenantId, placeholder('tenantId')), gt(deals.id, placeholder('after'))))
+    .orderBy(asc(deals.id))
+    .limit(placeholder('limit')),
+);
+
+function visiblePage(ctx: ServiceContext, where: SQL | undefined, filtered: boolean, after: string | null, limit: number): Promise<DealRecord[]> {
+  const tenantId = ctx.principal.tenantId;
+  if (!filtered) return after ? NEXT_PAGE.run(ctx.tx, { tenantId, after, limit }) : FIRST_PAGE.run(ctx.tx, { tenantId, limit });
+  return selectVisible(ctx)
+    .where(and(where, after ? gt(deals.id, after) : undefined))
+    .orderBy(asc(deals.id))
+    .limit(limit)
+    .then((rows) => rows);
+}
+
 export async function listDeals(ctx: ServiceContext, filter: DealFilter, page: PageArgs): Promise<ListResult<DealRecord>> {
   const size = pageSize(page.first);
   const after = afterId(ctx, LIST, page.after);
   const { where, filtered } = dealFilterSql(ctx, filter);
   // The page and its hidden count are sent together (one round trip).
-  const [rows, hidden] = await Promise.all([
-    selectVisible(ctx)
-      .where(and(where, after ? gt(deals.id, after) : undefined))
-      .orderBy(asc(deals.id))
-      .limit(size + 1)
-      .then((r) => r),
-    listHidden(ctx, deals, where, filtered),
-  ]);
+  const [rows, hidden] = await Promise.all([visiblePage(ctx, where, filtered, after, size + 1), listHidden(ctx, deals, where, filtered)]);
   return toPage(ctx, LIST, rows, size, hidden);
 }
 

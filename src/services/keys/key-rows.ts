@@ -1,8 +1,13 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
+import { compileSelect } from '../../db/compiled';
 import { tenantKeys } from '../../db/schema';
 
 export type KeyRow = typeof tenantKeys.$inferSelect;
+
+const keyRowsOf = compileSelect<KeyRow>((db) =>
+  db.select().from(tenantKeys).where(eq(tenantKeys.tenantId, sql.placeholder('tenantId'))).orderBy(asc(tenantKeys.version)),
+);
 
 /**
  * A tenant's key-version rows, read once per transaction (every look-up of a call shares the read);
@@ -16,12 +21,7 @@ export function createKeyRows() {
       if (!byTenant) perTx.set(tx, (byTenant = new Map()));
       let rows = byTenant.get(tenantId);
       if (!rows) {
-        rows = tx
-          .select()
-          .from(tenantKeys)
-          .where(eq(tenantKeys.tenantId, tenantId))
-          .orderBy(asc(tenantKeys.version))
-          .then((r) => r);
+        rows = keyRowsOf.run(tx, { tenantId });
         const memo = byTenant;
         rows.catch(() => memo.delete(tenantId));
         byTenant.set(tenantId, rows);

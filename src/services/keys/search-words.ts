@@ -9,8 +9,8 @@ const MAX_SEARCH_LENGTH = 200;
 /** Lowercase, without diacritics (so "José" is found by "jose"), compatibility-normalised. */
 const fold = (text: string): string => text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
 
-/** Words of free text: runs of letters and digits (so e-mail local parts split on . _ - + too). */
-const words = (text: string): string[] => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+/** Words of free text as the blind index holds them: folded runs of letters and digits (so e-mail local parts split on . _ - + too). */
+export const words = (text: string): string[] => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
 const DOMAIN_LIKE = /^[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
 

@@ -1,8 +1,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { memberships, users } from '../../db/schema';
 import { ErrorCode, PactError, badInput } from '../../lib/errors';
-import type { ServiceContext } from '../context';
-import { record } from '../context';
+import { record, type ServiceContext } from '../context';
 import { requireId } from '../input';
 import { GRANTABLE_SCOPES, ROLE_SCOPES, memberScopes, type MemberRole, type Scope } from './scopes';
 

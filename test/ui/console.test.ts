@@ -181,7 +181,7 @@ describe('the console in Chromium', () => {
     await shot(admin.page, 'audit-1280');
   });
 
-  it('charts usage and cost, shows agents, settings and the MCP servers page', async () => {
+  it('charts usage and cost, shows agents and settings', async () => {
     await admin.page.goto('/ui/usage');
     await admin.page.getByTestId('usage-cost').waitFor();
     await shot(admin.page, 'usage-1280');

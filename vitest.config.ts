@@ -15,7 +15,8 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.test.ts'],
+    // The console's component tests run here too (happy-dom, chosen per file).
+    include: ['test/**/*.test.ts', 'console/test/**/*.test.tsx'],
     // The fault tests run with `npm run test:faults` (vitest.faults.config.ts).
     exclude: ['test/faults/**', 'test/ui/**', 'node_modules/**'],
     pool: 'forks',

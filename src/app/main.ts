@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config/env';
 import { DataDirLockedError } from '../db/data-dir';
 import { createLogger } from '../lib/logger';
-import { DEMO_PASSWORD } from '../services/seed/demo';
+import { DEMO_PASSWORD } from '../services/seed/password';
 import { StartError, startPact, type StartProgress } from './start';
 
 let stepOpen = false;
@@ -41,6 +41,7 @@ try {
     '',
     `Pact is listening (ready in ${seconds}s, ${pact.database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).`,
     '',
+    `  Console     ${pact.url}/ui/  (sign in as owner@pact.demo, admin@, manager@, member@ or auditor@pact.demo; password ${DEMO_PASSWORD})`,
     `  GraphQL     ${pact.url}/graphql${config.env !== 'production' ? '  (open it in a browser for GraphiQL)' : ''}`,
     `  MCP         ${pact.url}/mcp/  (OAuth: give an MCP client this URL alone; or a bearer API key)`,
     `  OAuth       ${pact.url}/.well-known/oauth-authorization-server`,

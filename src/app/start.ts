@@ -25,7 +25,7 @@ const quiet: StartProgress = () => () => {};
 
 /** The modules that serve requests, loaded while the database opens (they take seconds to load). */
 const loadServing = () =>
-  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/index'), import('../server/app'), import('../services/seed/aging')]);
+  Promise.all([import('../services/index'), import('../services/auth/api-keys'), import('../services/seed/demo'), import('../mcp/deferred'), import('../server/app'), import('../services/seed/aging')]);
 
 /** A one-line start-up failure (bad setting, port in use, unreachable database). */
 export class StartError extends Error {
@@ -212,7 +212,7 @@ export async function startPact(
       await database.migrate();
       done();
     }
-    const [{ createServices }, , { seedDemo, isEmpty }, { pactMcp }, { createApp }, { ageDemoData }] = await serving;
+    const [{ createServices }, , { seedDemo, isEmpty }, { pactMcpDeferred }, { createApp }, { ageDemoData }] = await serving;
     const clock = options.clock ?? systemClock;
     const fromDir = config.masterKey ? null : dataDirMasterKey(resolve(config.dataDir));
     if (fromDir?.created && config.databaseUrl) {
@@ -244,7 +244,6 @@ export async function startPact(
     const aged = seeded ? [] : await ageDemoData(database, todayOf(clock));
     const agedDays = Math.max(0, ...aged.map((a) => a.days));
     await verifyMasterKey(database, services);
-    const demo = options.seed === false ? null : await mintDemoKey(database, services);
     const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
     const app = createApp({
       services,
@@ -254,10 +253,14 @@ export async function startPact(
       production: config.env === 'production',
       allowedOrigins: config.allowedOrigins,
       trustProxy: config.trustProxy,
-      mcp: pactMcp({ services, publicUrl: url }),
+      mcp: pactMcpDeferred({ services, publicUrl: url }),
+      // Persisted operations are prepared (parsed, validated, compiled) just after listening; until then they run as any document.
+      preparePersisted: 'after-start',
       secureCookies: config.publicUrl.startsWith('https:'),
     });
     handler = app.listener;
+    // After the handler is in place: the server answers while the demo key is minted for the banner.
+    const demo = options.seed === false ? null : await mintDemoKey(database, services);
     let closed = false;
     return {
       server,

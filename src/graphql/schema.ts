@@ -16,6 +16,7 @@ import './types/audit-verification';
 import './types/audit-log';
 import './types/usage';
 import './types/agent-runs';
+import './types/members';
 import './types/mcp-servers';
 import './types/federated-call';
 

@@ -36,6 +36,11 @@ export interface YogaOptions {
    * and validates them on every call like any other document.
    */
   persisted?: 'compiled' | 'prepared' | 'unprepared';
+  /**
+   * When persisted operations are prepared: `at-start` (default) before `createPactYoga` returns;
+   * `after-start` just after, between requests (`npm start`: the server is ready sooner).
+   */
+  preparePersisted?: 'at-start' | 'after-start';
   /** Envelop plugins run after the hardening and before the guarded execution (instrumentation). */
   plugins?: Plugin[];
 }
@@ -109,7 +114,12 @@ export function createPactYoga(options: YogaOptions): PactYoga {
   if (persisted) {
     // Through the server's own parse and validate, with no caller: the strictest rules (production refuses introspection).
     const enveloped = yoga.getEnveloped({});
-    persisted.prepare({ parse: (source) => enveloped.parse(source), validate: (document) => enveloped.validate(enveloped.schema, document), schema: enveloped.schema });
+    const pipeline = { parse: (source: string) => enveloped.parse(source), validate: (document: DocumentNode) => enveloped.validate(enveloped.schema, document), schema: enveloped.schema };
+    if (options.preparePersisted === 'after-start') {
+      persisted.prepareSoon(pipeline).catch((error: unknown) => logger.error({ err: error }, 'preparing the persisted operations failed; they run unprepared'));
+    } else {
+      persisted.prepare(pipeline);
+    }
     prepared.set(yoga, persisted);
   }
   return yoga;

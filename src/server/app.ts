@@ -33,6 +33,8 @@ export interface AppOptions {
   listen?: ListenAddress;
   /** Query-limit overrides (tests). */
   hardening?: YogaOptions['hardening'];
+  /** When persisted operations are prepared (see YogaOptions); `at-start` by default. */
+  preparePersisted?: YogaOptions['preparePersisted'];
   /** The MCP endpoint, served at /mcp and /mcp/ (the composition root supplies it). */
   mcp?: (yoga: PactYoga, http: HttpPolicy) => { handle(request: Request): Promise<Response> };
   /** The built console (default: console/dist, written by `npm run build:console`). */
@@ -100,6 +102,7 @@ export function createApp(options: AppOptions): PactApp {
     production: options.production ?? false,
     allowedOrigins: options.allowedOrigins ?? [],
     ...(options.hardening ? { hardening: options.hardening } : {}),
+    ...(options.preparePersisted ? { preparePersisted: options.preparePersisted } : {}),
   });
   const http = httpPolicy(options.publicUrl, options.listen, options.allowedOrigins);
   const mcp = options.mcp?.(yoga, http);
@@ -129,7 +132,7 @@ export function createApp(options: AppOptions): PactApp {
     if (!parsed.success) return json(errorBody('BAD_REQUEST', 'Send a JSON body: {"email": "...", "password": "..."}.'), 400);
     try {
       const result = await services.auth.signIn(parsed.data.email, parsed.data.password, parsed.data.kind);
-      const payload = { userId: result.userId, expiresAt: result.expiresAt.toISOString(), tenants: result.tenants };
+      const payload = { userId: result.userId, expiresAt: result.expiresAt.toISOString(), tenants: result.tenants.map(({ id, slug, name, role }) => ({ id, slug, name, role })) };
       if (parsed.data.kind === 'token') return json({ ...payload, token: result.token });
       return json(payload, 200, {
         'set-cookie': sessionCookie(result.token, result.expiresAt, cookieFlags),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { parse, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { persistedOperations } from '../../src/graphql/persisted';
 import { runOperation } from '../../src/pipeline/run-operation';
 import { authenticateRequest } from '../../src/pipeline/credentials';
@@ -162,6 +162,23 @@ describe('persisted operations prepared at start', () => {
       expect((res.body.data as { accounts: { returned: number } }).accounts.returned).toBe(2);
       expect(counts).toEqual({ parse: atStart.parse + 1, validate: atStart.validate + 1 });
     }
+  });
+
+  it("prepared after start (npm start's mode): answers at once as any document, then prepared between requests", async () => {
+    const { counts, plugin } = counting();
+    const yoga = yogaOf({ plugins: [plugin], preparePersisted: 'after-start' });
+    expect(counts).toEqual({ parse: 0, validate: 0 });
+    const document = parse(sourceOf('QueryAccounts'));
+    expect(preparedOperation(yoga, document)).toBeUndefined();
+    const early = await post(yoga, { query: sourceOf('QueryAccounts'), variables: { first: 2 } });
+    expect((early.body.data as { accounts: { returned: number } }).accounts.returned).toBe(2);
+    const total = Object.keys(manifest).length;
+    await vi.waitFor(() => expect(counts.validate).toBeGreaterThanOrEqual(total), { timeout: 20_000 });
+    // A document looked up before it was prepared is found once it is.
+    expect(preparedOperation(yoga, document)?.compiled).toEqual(expect.objectContaining({ query: expect.any(Function) }));
+    const before = { ...counts };
+    await post(yoga, { query: sourceOf('QueryAccounts'), variables: { first: 2 } });
+    expect(counts).toEqual(before);
   });
 
   it('the same persisted document on an unprepared server is parsed and validated on its first call', async () => {

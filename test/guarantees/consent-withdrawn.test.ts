@@ -67,6 +67,11 @@ beforeAll(async () => {
     sql`select count(*)::int as n from deals where tenant_id = ${tenant} and close_date between ${PERIOD.compare_from}::date and ${PERIOD.to}::date`,
   );
   inPeriods = periods?.n ?? 0;
+  const [closed] = await pact.sql<{ n: number }>(
+    sql`select count(*)::int as n from deals where tenant_id = ${tenant} and stage in ('closed_won', 'closed_lost') and close_date is not null`,
+  );
+  closedDeals = closed?.n ?? 0;
+  expect(closedDeals).toBeGreaterThan(0);
   // The key's briefing covers the deals of its creator (the demo admin).
   const [mine] = await pact.sql<{ n: number }>(
     sql`select count(*)::int as n from deals where tenant_id = ${tenant} and owner_id = (select id from users where email = 'admin@pact.demo')`,
@@ -118,6 +123,8 @@ const PERIOD = { from: '2021-01-01', to: '2030-12-31', compare_from: '2011-01-01
 /** Deals with a close date in either period (all hidden). */
 let creatorDeals = 0;
 let inPeriods = 0;
+/** Won and lost deals with a close date (all hidden). */
+let closedDeals = 0;
 
 /** The argument sets each tool (and its persisted operation) runs with: every filter, every agent. */
 const argumentSets = (): Record<string, Args[]> => ({
@@ -195,13 +202,15 @@ const otherQueries = (): Record<string, Args[]> => ({
   ConsoleContact: [{ id: sample.contactId }],
   ConsoleApiKeys: [{ includeRevoked: true }],
   ConsolePipeline: [{}],
+  ConsoleDealOutcomes: [{}],
+  ConsoleMembers: [{}],
+  McpServers: [{}],
   ConsoleDeal: [{ id: sample.dealId }],
   ConsoleDealActivities: [{ dealId: sample.dealId }],
   ConsoleSettings: [{}],
   ConsoleTenantKeys: [{}],
   ConsoleUsage: [{}],
   ConsoleViewer: [{}],
-  McpServers: [{}],
 });
 /** Consent administration shows withdrawn subjects by design (their status and history). */
 const CONSENT_ADMINISTRATION = new Set(['ConsoleConsentSubject', 'ConsoleConsentSubjects']);
@@ -230,6 +239,7 @@ describe('a tenant where every subject withdrew consent', () => {
         const at = `${name} ${JSON.stringify(args)}`;
         expect(body.errors, at).toBeUndefined();
         expect(leaks(body, args), at).toEqual([]);
+        if (name === 'ConsoleDealOutcomes') expect(firstValue(body.data), at).toMatchObject({ months: [], consentFiltered: closedDeals });
       }
     }
   }, 120_000);

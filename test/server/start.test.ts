@@ -178,6 +178,14 @@ describe('start', () => {
       expect(fresh.body.data?.viewer).toEqual({ role: 'api', tenantSlug: 'demo' });
       const health = (await query(second, second.demoKey ?? '', '{ pipelineHealth { openDeals wonDeals lostDeals consentFiltered } }')).body.data?.pipelineHealth;
       expect(health.openDeals + health.wonDeals + health.lostDeals + health.consentFiltered).toBe(500);
+      // The MCP facade, loaded just after the server became ready, answers like the eager one.
+      const tools = await fetch(`${second.url}/mcp/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${second.demoKey}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      expect(tools.status).toBe(200);
+      expect(await tools.text()).toContain('"query_contacts"');
     } finally {
       await second.close();
     }
@@ -266,6 +274,14 @@ describe('start', () => {
         expect(out).toContain('Seeded the demo tenant "demo"');
         expect(out).toContain('Demo API key (tenant "demo"):');
         expect(out).not.toMatch(/revoked/);
+        // The console's address, printed with the others: it serves the console's page.
+        const consoleUrl = /^ {2}Console\s+(http:\/\/\S+\/ui\/) /m.exec(out)?.[1] ?? '';
+        expect(consoleUrl).toBe(/GraphQL\s+(http:\/\/\S+)\/graphql/.exec(out)?.[1] + '/ui/');
+        expect(out).toMatch(/Console .*auditor@pact\.demo; password pact-demo\)$/m);
+        // The app's page once `npm install` built the bundle (200), the page naming `npm run build:console` before (503).
+        const page = await fetch(consoleUrl);
+        expect(page.headers.get('content-type')).toContain('text/html');
+        expect(await page.text()).toMatch(page.status === 200 ? /<div id="root">/ : /npm run build:console/);
 
         const url = /GraphQL\s+(http:\/\/\S+\/graphql)/.exec(out)?.[1];
         const key = /Bearer (pact_live_[A-Za-z0-9_-]+)/.exec(out)?.[1];

@@ -1,11 +1,14 @@
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QueryContactsDocument } from '../../src/generated/graphql/graphql';
+import { createPactServer, InMemoryConsentStore, z } from '@pact/mcp-server';
+import { DiscoverMcpServerDocument, GovernMcpToolsDocument, QueryContactsDocument, RegisterMcpServerDocument } from '../../src/generated/graphql/graphql';
+import { startPactUpstream, type Upstream } from '../federation/upstreams';
 import { persistedText, startTestPact, type TestPact } from '../helpers/pact';
 import { launch, openConsole, shot, signIn, type ConsoleTab } from './browser';
 
 let pact: TestPact;
+let upstream: Upstream;
 let browser: Browser;
 let admin: ConsoleTab;
 const tabs: ConsoleTab[] = [];
@@ -24,8 +27,22 @@ const hiddenInNote = async (tab: ConsoleTab): Promise<number> => {
 
 const heading = (tab: ConsoleTab, name: string) => tab.page.getByRole('heading', { level: 1, name });
 
+/** A tool author's server on loopback, published into tenant "demo" for the MCP servers page. */
+const orders = createPactServer('orders', { consentStore: new InMemoryConsentStore({}) })
+  .tool('lookup_orders', { title: 'Look up orders', description: 'Orders of a customer.', costCents: 0.5, rateLimitPerMin: 30, consentSubject: 'email', schema: z.object({ email: z.string().email() }) }, ({ email }) => ({ email, orders: 2 }))
+  .tool('ping', { description: 'Answers pong.', costCents: 0, schema: z.object({}) }, () => ({ pong: true }));
+
 beforeAll(async () => {
-  pact = await startTestPact();
+  pact = await startTestPact({ upstreams: { allowPrivate: true, timeoutMs: 5000 } });
+  upstream = await startPactUpstream(orders, { require: { header: 'authorization', value: 'Bearer orders-secret' } });
+  const owner = await pact.signIn('owner@pact.demo');
+  const call = async (doc: unknown, variables: Record<string, unknown>) => (await pact.gql<Record<string, { id: string }>>(persistedText(doc), variables, { token: owner, tenant: 'demo' })).body.data;
+  const registered = await call(RegisterMcpServerDocument, {
+    input: { name: 'Orders', slug: 'orders', endpointUrl: upstream.url, transport: 'STREAMABLE_HTTP', authKind: 'BEARER', authSecret: 'orders-secret' },
+  });
+  const serverId = registered?.registerMcpServer?.id;
+  await call(DiscoverMcpServerDocument, { id: serverId });
+  await call(GovernMcpToolsDocument, { serverId, tools: [{ tool: 'lookup_orders', enabled: true, allowedRoles: ['owner', 'admin', 'member'] }, { tool: 'ping', enabled: true, allowedRoles: ['owner'] }] });
   browser = await launch();
   admin = await open();
   await signIn(admin, 'admin@pact.demo');
@@ -42,6 +59,7 @@ afterAll(async () => {
     await tab.context.close();
   }
   await browser?.close();
+  await upstream?.close();
   await pact?.close();
 });
 
@@ -49,7 +67,16 @@ describe('the console in Chromium', () => {
   it('signs in and opens the pipeline: board, charts and the consent note', async () => {
     await heading(admin, 'Pipeline').waitFor();
     await admin.page.getByRole('list', { name: 'Deals by stage' }).waitFor();
-    expect(await admin.page.locator('figure.chart').count()).toBeGreaterThanOrEqual(1);
+    // Won and lost by close month, from every closed deal (the server's dealOutcomes), beside the stage chart.
+    await admin.page.getByText(/^Won and lost by close month/).waitFor();
+    const months = await pact.sql<{ won: number; lost: number }>(
+      sql`select (count(*) filter (where stage = 'closed_won'))::int as won, (count(*) filter (where stage = 'closed_lost'))::int as lost
+          from deals where tenant_id = ${pact.seed.demoTenantId} and stage in ('closed_won', 'closed_lost') and not consent_hidden and close_date is not null
+          group by to_char(close_date, 'YYYY-MM') order by to_char(close_date, 'YYYY-MM') desc limit 12`,
+    );
+    const sum = (k: 'won' | 'lost') => months.reduce((n, m) => n + m[k], 0);
+    await admin.page.getByText(`${months.length} with a closed deal; ${sum('won')} won, ${sum('lost')} lost`, { exact: false }).waitFor();
+    expect(await admin.page.locator('figure.chart').count()).toBe(2);
     expect(await hiddenInNote(admin)).toBeGreaterThan(0);
     await shot(admin.page, 'pipeline-1280');
     await admin.page.locator('.deal-card a').first().click();
@@ -154,7 +181,7 @@ describe('the console in Chromium', () => {
     await shot(admin.page, 'audit-1280');
   });
 
-  it('charts usage and cost, shows agents, settings and the MCP servers page', async () => {
+  it('charts usage and cost, shows agents and settings', async () => {
     await admin.page.goto('/ui/usage');
     await admin.page.getByTestId('usage-cost').waitFor();
     await shot(admin.page, 'usage-1280');
@@ -172,8 +199,6 @@ describe('the console in Chromium', () => {
     await admin.page.goto('/ui/settings');
     await admin.page.getByTestId('rotation-status').waitFor();
     await shot(admin.page, 'settings-1280');
-    await admin.page.goto('/ui/mcp-servers');
-    await admin.page.getByText('not available yet').waitFor();
     await admin.page.goto('/ui/accounts');
     await admin.page.locator('tbody tr').first().waitFor();
     await shot(admin.page, 'accounts-1280');
@@ -186,6 +211,96 @@ describe('the console in Chromium', () => {
     await member.page.goto('/ui/audit');
     await member.page.getByText('Not allowed').first().waitFor();
     await shot(member.page, 'member-audit-refused');
+  });
+
+  it('gives the read-only auditor the audit log and its verification, and no admin page', async () => {
+    const auditor = await open();
+    await signIn(auditor, 'auditor@pact.demo');
+    const nav = auditor.page.getByRole('navigation', { name: 'Console' });
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await auditor.page.getByTestId('auditor-view').waitFor();
+    await auditor.page.getByTestId('audit-table').waitFor();
+    await auditor.page.getByRole('button', { name: 'Verify the audit log' }).click();
+    await expect(auditor.page.getByTestId('verification').textContent()).resolves.toContain('Intact');
+    await shot(auditor.page, 'auditor-audit-1280');
+    for (const name of ['MCP servers', 'Consent', 'Usage & cost']) expect(await nav.getByRole('link', { name, exact: true }).count(), name).toBe(0);
+    // Typed in anyway, an admin page is refused by the API and says so.
+    for (const [path, says] of [['/ui/usage', 'Not allowed'], ['/ui/mcp-servers', 'Not allowed'], ['/ui/consent', 'The consent list needs read:consent']] as const) {
+      await auditor.page.goto(path);
+      await auditor.page.getByText(says).first().waitFor();
+    }
+    await auditor.page.goto('/ui/settings');
+    await heading(auditor, 'Settings').waitFor();
+    expect(await auditor.page.getByRole('heading', { name: 'Members and auditors' }).count()).toBe(0);
+  });
+
+  it('lets an admin make a member an auditor and take it back, each behind a confirmation saying what happens', async () => {
+    await admin.page.goto('/ui/settings');
+    const row = admin.page.getByTestId('member-manager@pact.demo');
+    await row.getByRole('button', { name: 'Make auditor (read:audit)' }).click();
+    const dialog = admin.page.getByRole('dialog');
+    await expect(dialog.textContent()).resolves.toContain('becomes a read-only auditor');
+    await shot(admin.page, 'settings-auditor-confirm-1280');
+    await dialog.getByRole('button', { name: 'Give read:audit' }).click();
+    await row.getByRole('button', { name: 'Take back read:audit' }).click();
+    await expect(admin.page.getByRole('dialog').textContent()).resolves.toContain('can no longer read the audit log');
+    await admin.page.getByRole('dialog').getByRole('button', { name: 'Take back read:audit' }).click();
+    await row.getByRole('button', { name: 'Make auditor (read:audit)' }).waitFor();
+    const rows = await pact.sql<{ operation: string; path: string; outcome: string }>(
+      sql`select operation, path, outcome from audit_log where operation in ('grantMemberScope', 'revokeMemberScope') order by seq`,
+    );
+    expect(rows).toEqual([
+      { operation: 'grantMemberScope', path: 'ui', outcome: 'ok' },
+      { operation: 'revokeMemberScope', path: 'ui', outcome: 'ok' },
+    ]);
+  });
+
+  it('lists the connected MCP servers with tools, governance and status; approves a changed tool, disables, enables and rediscovers', async () => {
+    // The upstream's definition of ping changed since it was approved (as a later discovery records it).
+    await pact.sql(sql`update federated_tools set approved_hash = 'sha256:earlier' where federated_name = 'orders__ping'`);
+    await admin.page.goto('/ui/mcp-servers');
+    await admin.page.getByTestId('server-orders').waitFor();
+    expect(await admin.page.getByTestId('status-orders').textContent()).toBe('ACTIVE');
+    const lookup = admin.page.getByTestId('tool-orders__lookup_orders');
+    const ping = admin.page.getByTestId('tool-orders__ping');
+    expect(await lookup.textContent()).toContain('Callable');
+    expect(await lookup.textContent()).toContain('owner, admin, member');
+    expect(await lookup.textContent()).toContain('30/min');
+    expect(await ping.textContent()).toContain('Changed — needs approval');
+    await shot(admin.page, 'mcp-servers-1280');
+
+    await ping.getByRole('button', { name: 'Approve' }).click();
+    await expect(admin.page.getByRole('dialog').textContent()).resolves.toContain('becomes callable again with its new definition');
+    await admin.page.getByRole('dialog').getByRole('button', { name: 'Approve' }).click();
+    await admin.page.getByTestId('mcp-done').getByText('Approved orders__ping.').waitFor();
+    await ping.getByText('Callable').waitFor();
+
+    // Keyboard: the disable switch is a button reached and pressed without a mouse; the dialog's Cancel has focus first.
+    await lookup.getByRole('button', { name: 'Disable orders__lookup_orders' }).focus();
+    await admin.page.keyboard.press('Enter');
+    const dialog = admin.page.getByRole('dialog');
+    await expect(dialog.textContent()).resolves.toContain('is refused to every caller from their next call');
+    expect(await admin.page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await dialog.getByRole('button', { name: 'Disable' }).click();
+    await lookup.getByText('Disabled (disabled by an admin)').waitFor();
+    await lookup.getByRole('button', { name: 'Enable orders__lookup_orders' }).click();
+    await admin.page.getByRole('dialog').getByRole('button', { name: 'Enable' }).click();
+    await lookup.getByText('Callable').waitFor();
+
+    await admin.page.getByRole('button', { name: 'Rediscover' }).click();
+    await admin.page.getByRole('dialog').getByRole('button', { name: 'Rediscover' }).click();
+    await admin.page.getByText('Rediscovered Orders: 2 tool(s) listed, 0 changed, 0 removed.').waitFor();
+    const rows = await pact.sql<{ operation: string; path: string; outcome: string }>(
+      sql`select operation, path, outcome from audit_log where path = 'ui' and operation in ('approveMcpTool', 'setMcpToolEnabled', 'discoverMcpServer') order by seq`,
+    );
+    expect(rows.map((r) => `${r.operation}:${r.outcome}`)).toEqual(['approveMcpTool:ok', 'setMcpToolEnabled:ok', 'setMcpToolEnabled:ok', 'discoverMcpServer:ok']);
+
+    const narrow = await open(390);
+    await signIn(narrow, 'admin@pact.demo');
+    await narrow.page.goto('/ui/mcp-servers');
+    await narrow.page.getByTestId('server-orders').waitFor();
+    expect(await narrow.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(narrow.page, 'mcp-servers-390');
   });
 
   it('switches tenants for a user in two, reads at 390 px with the keyboard, and signs out', async () => {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { run } from '../api';
 import { ConsoleAuditLogDocument, ConsoleAuditVerificationDocument, type AuditFilter, type AuditOutcome, type AuditPath, type ConsoleAuditLogQuery } from '../ops';
 import { setParams, useLocation } from '../router';
+import { useSession } from '../session';
 import { Empty, ErrorState, Loading, Page, cents, when } from '../ui';
 import { Pager } from './list-controls';
 
@@ -43,6 +44,7 @@ function Verification() {
 }
 
 export function AuditPage() {
+  const { viewer, isAdmin, can } = useSession();
   const { params } = useLocation();
   const after = params.get('after');
   const filter: AuditFilter = {
@@ -91,6 +93,11 @@ export function AuditPage() {
       {exporting ? (
         <p className="hint" role="status">
           {exporting}
+        </p>
+      ) : null}
+      {!isAdmin && can('read:audit') ? (
+        <p className="consent-note" data-testid="auditor-view">
+          <strong>Read-only auditor view.</strong> You hold read:audit as a {viewer.role}: search, verify and export the log; nothing here changes it.
         </p>
       ) : null}
       <Verification />

@@ -11,7 +11,7 @@ import {
 import { useSession } from '../session';
 import { Confirm, ErrorState } from '../ui';
 
-type Action = 'suppress' | 'withdraw' | 'erase' | 'grant';
+export type Action = 'suppress' | 'withdraw' | 'erase' | 'grant';
 
 const DOCUMENTS = {
   suppress: ConsoleSuppressConsentDocument,
@@ -21,7 +21,7 @@ const DOCUMENTS = {
 } as const;
 
 /** What each action does, said before it is done. */
-const EXPLAIN: Record<Action, (kind: ConsentSubjectKind, value: string) => string> = {
+export const EXPLAIN: Record<Action, (kind: ConsentSubjectKind, value: string) => string> = {
   suppress: (kind, value) =>
     `${value} will be hidden from every read — console, API and MCP tools, AI agents included — and counted as “hidden by consent”. You can grant consent again later.`,
   withdraw: (kind, value) =>

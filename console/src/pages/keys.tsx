@@ -5,18 +5,37 @@ import { ConsoleApiKeysDocument, ConsoleCreateApiKeyDocument, ConsoleRevokeApiKe
 import { useSession } from '../session';
 import { Confirm, Empty, ErrorState, Loading, Page, when } from '../ui';
 
+/** A minted key's secret: shown this once (the API never returns it again), with a copy button. */
+export function SecretOnce({ secret }: { secret: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="secret" role="status">
+      <p>
+        <strong>Copy this secret now: it is shown once.</strong>
+      </p>
+      <code data-testid="minted-secret">{secret}</code>
+      <button
+        type="button"
+        onClick={() => {
+          void navigator.clipboard?.writeText(secret).then(() => setCopied(true));
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </div>
+  );
+}
+
 function Mint() {
   const { viewer } = useSession();
   const client = useQueryClient();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<string[]>([]);
   const [trusted, setTrusted] = useState(true);
-  const [copied, setCopied] = useState(false);
   const mint = useMutation({
     mutationFn: () => run(ConsoleCreateApiKeyDocument, { input: { name: name.trim(), scopes, trustedDocumentsOnly: trusted } }),
     onSuccess: () => {
       setName('');
-      setCopied(false);
       void client.invalidateQueries({ queryKey: ['api-keys'] });
     },
   });
@@ -52,22 +71,7 @@ function Mint() {
         </button>
       </form>
       {mint.error ? <ErrorState error={mint.error} /> : null}
-      {secret ? (
-        <div className="secret" role="status">
-          <p>
-            <strong>Copy this secret now: it is shown once.</strong>
-          </p>
-          <code data-testid="minted-secret">{secret}</code>
-          <button
-            type="button"
-            onClick={() => {
-              void navigator.clipboard?.writeText(secret).then(() => setCopied(true));
-            }}
-          >
-            {copied ? 'Copied' : 'Copy'}
-          </button>
-        </div>
-      ) : null}
+      {secret ? <SecretOnce key={secret} secret={secret} /> : null}
     </section>
   );
 }

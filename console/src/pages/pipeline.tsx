@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { run } from '../api';
-import { ConsolePipelineDocument, type DealStage } from '../ops';
+import { ConsoleDealOutcomesDocument, ConsolePipelineDocument, type DealStage } from '../ops';
 import { Link } from '../router';
 import { BarChart, ConsentNote, Empty, ErrorState, Loading, Page, money } from '../ui';
 
@@ -13,20 +13,29 @@ export const STAGES: { key: DealStage; label: string }[] = [
   { key: 'CLOSED_LOST', label: 'Lost' },
 ];
 
+const MONTHS_SHOWN = 12;
+
+/** Won and lost value per close month, from every consented closed deal (the server sums them: `dealOutcomes`). */
+function OutcomesChart() {
+  const outcomes = useQuery({ queryKey: ['deal-outcomes'], queryFn: () => run(ConsoleDealOutcomesDocument) });
+  const months = outcomes.data?.dealOutcomes.months.slice(-MONTHS_SHOWN) ?? [];
+  if (outcomes.isPending) return <Loading what="Loading won and lost deals" />;
+  if (outcomes.error) return <ErrorState error={outcomes.error} retry={() => void outcomes.refetch()} />;
+  if (months.length === 0) return <Empty>No deal has been won or lost yet.</Empty>;
+  return (
+    <BarChart
+      title={`Won and lost by close month (last ${months.length} with a closed deal; ${months.reduce((n, m) => n + m.won, 0)} won, ${months.reduce((n, m) => n + m.lost, 0)} lost)`}
+      series={['Won', 'Lost']}
+      bars={months.map((m) => ({ label: m.month, values: [m.wonValue, m.lostValue] }))}
+      format={money}
+    />
+  );
+}
+
 export function PipelinePage() {
   const pipeline = useQuery({ queryKey: ['pipeline'], queryFn: () => run(ConsolePipelineDocument) });
   const health = pipeline.data?.pipelineHealth;
   const deals = pipeline.data?.deals;
-  // Won and lost deals by month of their close date: the "over time" view.
-  const months = new Map<string, { won: number; lost: number }>();
-  for (const d of deals?.items ?? []) {
-    if ((d.stage !== 'CLOSED_WON' && d.stage !== 'CLOSED_LOST') || !d.closeDate) continue;
-    const m = d.closeDate.slice(0, 7);
-    const row = months.get(m) ?? { won: 0, lost: 0 };
-    if (d.stage === 'CLOSED_WON') row.won += d.amount;
-    else row.lost += d.amount;
-    months.set(m, row);
-  }
   return (
     <Page title="Pipeline">
       {health ? <ConsentNote filtered={health.consentFiltered} note={health.note} /> : <p className="consent-note">Counting records hidden by consent…</p>}
@@ -64,14 +73,7 @@ export function PipelinePage() {
               })}
               format={money}
             />
-            {months.size > 0 ? (
-              <BarChart
-                title="Won and lost by close month"
-                series={['Won', 'Lost']}
-                bars={[...months.entries()].sort(([a], [b]) => a.localeCompare(b)).slice(-12).map(([m, v]) => ({ label: m, values: [v.won, v.lost] }))}
-                format={money}
-              />
-            ) : null}
+            <OutcomesChart />
           </div>
           <h2>Board</h2>
           {deals.items.length === 0 ? (

@@ -4,6 +4,7 @@ import { run } from '../api';
 import { ConsoleSettingsDocument, ConsoleTenantKeysDocument, ConsoleUpdateAiSettingsDocument } from '../ops';
 import { useSession } from '../session';
 import { ErrorState, Loading, Page, cents, when } from '../ui';
+import { MembersCard } from './members';
 
 function AiSettingsCard() {
   const { can } = useSession();
@@ -123,10 +124,11 @@ function KeyringCard() {
 }
 
 export function SettingsPage() {
-  const { can } = useSession();
+  const { can, isAdmin } = useSession();
   return (
     <Page title="Settings">
       <AiSettingsCard />
+      {isAdmin ? <MembersCard /> : null}
       {can('admin:keys') ? <KeyringCard /> : <p className="hint">Encryption keys are shown to owners and admins.</p>}
     </Page>
   );

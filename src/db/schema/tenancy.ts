@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { boolean, date, index, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, ts } from './columns';
 import { roleEnum } from './enums';
@@ -19,12 +20,17 @@ export const users = pgTable('users', {
   createdAt: createdAt(),
 });
 
+/**
+ * A user's role in a tenant, and scopes given beyond the role (`extra_scopes`: read-only oversight
+ * such as `read:audit` for an auditor; owners and admins grant and revoke them).
+ */
 export const memberships = pgTable(
   'memberships',
   {
     tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
     userId: uuid('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
     role: roleEnum('role').notNull(),
+    extraScopes: text('extra_scopes').array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index('memberships_user_idx').on(t.userId)],

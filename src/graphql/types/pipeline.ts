@@ -1,4 +1,4 @@
-import { pipelineHealth, type PipelineHealth, type StageHealth, type TopDeal } from '../../services/crm/pipeline';
+import { dealOutcomes, pipelineHealth, type DealOutcomes, type OutcomeMonth, type PipelineHealth, type StageHealth, type TopDeal } from '../../services/crm/pipeline';
 import { builder } from '../builder';
 import { svc } from '../context';
 import { DealStage } from './deal';
@@ -51,5 +51,37 @@ builder.queryField('pipelineHealth', (t) =>
     description: 'Open value, weighted value, win rate and stages over consented deals, with the top open deals cited by id.',
     args: { ownerId: t.arg.id() },
     resolve: (_, args, ctx) => pipelineHealth(svc(ctx), { ownerId: args.ownerId === null || args.ownerId === undefined ? args.ownerId : String(args.ownerId) }),
+  }),
+);
+
+const OutcomeMonthRef = builder.objectRef<OutcomeMonth>('DealOutcomeMonth').implement({
+  description: 'Deals closed in one month (by close date): won and lost counts and values.',
+  fields: (t) => ({
+    month: t.exposeString('month', { description: 'YYYY-MM.' }),
+    won: t.exposeInt('won'),
+    lost: t.exposeInt('lost'),
+    wonValue: t.float({ resolve: (m) => cents(m.wonValueCents) }),
+    lostValue: t.float({ resolve: (m) => cents(m.lostValueCents) }),
+  }),
+});
+
+const DealOutcomesRef = builder.objectRef<DealOutcomes>('DealOutcomes').implement({
+  description: 'Won and lost deals per close month over every consented closed deal; `consentFiltered` counts the closed deals consent excluded.',
+  fields: (t) => ({
+    months: t.field({ type: [OutcomeMonthRef], resolve: (o) => o.months, description: 'Months with a closed deal, oldest first.' }),
+    consentFiltered: t.exposeInt('consentFiltered'),
+    note: t.exposeString('note'),
+  }),
+});
+
+builder.queryField('dealOutcomes', (t) =>
+  t.field({
+    type: DealOutcomesRef,
+    scope: 'read:deals',
+    cost: 0.1,
+    rateLimitPerMin: 60,
+    description: 'Won and lost deals per month of their close date (counts and values), from every consented closed deal; `from`/`to` bound the close date (inclusive).',
+    args: { from: t.arg({ type: 'Date' }), to: t.arg({ type: 'Date' }) },
+    resolve: (_, args, ctx) => dealOutcomes(svc(ctx), { from: args.from ?? null, to: args.to ?? null }),
   }),
 );

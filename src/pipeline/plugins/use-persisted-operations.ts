@@ -25,6 +25,11 @@ export interface PreparingPipeline {
 export interface PersistedOperations {
   /** Prepares every manifest operation once; an operation the pipeline refuses stays unprepared (and is refused per call, as before). */
   prepare(pipeline: PreparingPipeline): void;
+  /**
+   * The same, a few operations per turn of the event loop, so a server answers meanwhile (an
+   * operation not prepared yet is parsed and validated per call, as any document).
+   */
+  prepareSoon(pipeline: PreparingPipeline): Promise<void>;
   /** The prepared operation of a document: the prepared node itself, or one parsed from a manifest text. */
   of(document: DocumentNode): PreparedOperation | undefined;
   /**
@@ -60,38 +65,51 @@ export function createPersistedOperations(manifest: Record<string, string>, opti
       return result instanceof Promise ? result.then(answer) : answer(result);
     };
 
+  /** Until every operation is prepared, a document not found may yet be: it is not remembered as unprepared. */
+  let complete = false;
+
+  const prepareOne = ({ parse, validate, schema }: PreparingPipeline, hash: string, source: string): void => {
+    let document: DocumentNode;
+    try {
+      document = parse(source);
+    } catch (error) {
+      options.logger.warn({ hash, err: error }, 'persisted operation refused by the parser; it is not prepared');
+      return;
+    }
+    const errors = validate(document);
+    if (errors.length > 0) {
+      options.logger.warn({ hash, errors: errors.map((e) => e.message) }, 'persisted operation refused by validation; it is not prepared');
+      return;
+    }
+    const operationName = getOperationAST(document)?.name?.value ?? null;
+    const result = options.compile ? compileQuery(schema, document, operationName ?? undefined) : null;
+    let compiled: CompiledQuery | null = null;
+    if (result && isCompiledQuery(result)) compiled = result;
+    else if (result) options.logger.warn({ hash, errors: result.errors?.map((e) => e.message) }, 'graphql-jit declined a persisted operation; it runs uncompiled');
+    const entry: PreparedOperation = { hash, source, document, operationName, compiled };
+    bySource.set(source, entry);
+    byDocument.set(document, entry);
+    byPrinted.set(print(document), entry);
+  };
+
   return {
-    prepare({ parse, validate, schema }) {
+    prepare(pipeline) {
+      for (const [hash, source] of Object.entries(manifest)) prepareOne(pipeline, hash, source);
+      complete = true;
+    },
+    async prepareSoon(pipeline) {
       for (const [hash, source] of Object.entries(manifest)) {
-        let document: DocumentNode;
-        try {
-          document = parse(source);
-        } catch (error) {
-          options.logger.warn({ hash, err: error }, 'persisted operation refused by the parser; it is not prepared');
-          continue;
-        }
-        const errors = validate(document);
-        if (errors.length > 0) {
-          options.logger.warn({ hash, errors: errors.map((e) => e.message) }, 'persisted operation refused by validation; it is not prepared');
-          continue;
-        }
-        const operationName = getOperationAST(document)?.name?.value ?? null;
-        const result = options.compile ? compileQuery(schema, document, operationName ?? undefined) : null;
-        let compiled: CompiledQuery | null = null;
-        if (result && isCompiledQuery(result)) compiled = result;
-        else if (result) options.logger.warn({ hash, errors: result.errors?.map((e) => e.message) }, 'graphql-jit declined a persisted operation; it runs uncompiled');
-        const entry: PreparedOperation = { hash, source, document, operationName, compiled };
-        bySource.set(source, entry);
-        byDocument.set(document, entry);
-        byPrinted.set(print(document), entry);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        prepareOne(pipeline, hash, source);
       }
+      complete = true;
     },
     of(document) {
       let entry = byDocument.get(document);
       if (entry || unprepared.has(document)) return entry;
       entry = byPrinted.get(print(document));
       if (entry) byDocument.set(document, entry);
-      else unprepared.add(document);
+      else if (complete) unprepared.add(document);
       return entry;
     },
     plugin: {

@@ -1,7 +1,7 @@
 import { isPactError } from '../../lib/errors';
 import { textProblem } from '../../lib/text';
 import type { SessionUser } from '../../services/auth/authenticator';
-import { ROLE_SCOPES } from '../../services/auth/scopes';
+import { memberScopes, type MemberRole } from '../../services/auth/scopes';
 import type { Services } from '../../services/index';
 import type { PendingRequest } from '../../services/oauth/grants';
 import { OAUTH_SCOPES, OFFLINE_ACCESS } from '../../services/oauth/scopes';
@@ -142,8 +142,8 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
     }
   };
 
-  const grantedScopes = (pending: PendingRequest, role: keyof typeof ROLE_SCOPES) => {
-    const allowed = new Set<string>([...ROLE_SCOPES[role], OFFLINE_ACCESS]);
+  const grantedScopes = (pending: PendingRequest, tenant: { role: MemberRole; extraScopes: string[] }) => {
+    const allowed = new Set<string>([...memberScopes(tenant.role, tenant.extraScopes), OFFLINE_ACCESS]);
     return pending.scopes.filter((s) => allowed.has(s));
   };
 
@@ -189,7 +189,7 @@ export function createOAuthRoutes(options: OAuthRoutesOptions) {
     const tenant = session.user.tenants.find((t) => t.id === fields.get('tenant'));
     if (!tenant) return html(messagePage('Unknown workspace', 'Choose one of your workspaces.'), 400);
     if (!(await grants.decide(id))) return expired();
-    const code = await grants.issueCode(pending, session.user.userId, tenant.id, grantedScopes(pending, tenant.role));
+    const code = await grants.issueCode(pending, session.user.userId, tenant.id, grantedScopes(pending, tenant));
     return seeOther(authorizationResponse(pending.redirectUri, issuer, pending.state, { code }));
   };
 

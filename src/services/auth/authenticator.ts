@@ -7,7 +7,7 @@ import { randomToken, sha256Hex } from '../../lib/crypto';
 import { ErrorCode, PactError, unauthenticated } from '../../lib/errors';
 import { newId, isUuid } from '../../lib/ids';
 import type { CallPath, Principal } from './principal';
-import { ROLE_SCOPES, isScope, type MemberRole } from './scopes';
+import { isScope, memberScopes, type MemberRole } from './scopes';
 
 export const API_KEY_PREFIX = 'pact_live_';
 export const SESSION_PREFIX = 'pact_sess_';
@@ -16,7 +16,9 @@ export const ACCESS_TOKEN_PREFIX = 'pact_oat_';
 
 /** An OAuth access token's grant as the authorization server stores it (`services/oauth` provides the look-up). */
 export interface AccessTokenLookup {
-  accessToken(token: string): Promise<{ token: typeof oauthTokens.$inferSelect; tenantSlug: string; role: MemberRole | null } | null>;
+  accessToken(
+    token: string,
+  ): Promise<{ token: typeof oauthTokens.$inferSelect; tenantSlug: string; role: MemberRole | null; extraScopes: string[] | null } | null>;
 }
 export const SESSION_COOKIE = 'pact_session';
 const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -33,7 +35,7 @@ export interface SignInResult {
   token: string;
   userId: string;
   expiresAt: Date;
-  tenants: { id: string; slug: string; name: string; role: MemberRole }[];
+  tenants: { id: string; slug: string; name: string; role: MemberRole; extraScopes: string[] }[];
 }
 
 export interface Authenticator {
@@ -61,7 +63,7 @@ const dummyHash = argonHash('pact-timing-equaliser');
 /** A user's tenants and role in each, by tenant name. */
 const tenantsOf = (tx: Db, userId: string): Promise<SignInResult['tenants']> =>
   tx
-    .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
+    .select({ id: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role, extraScopes: memberships.extraScopes })
     .from(memberships)
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .where(eq(memberships.userId, userId))
@@ -113,7 +115,7 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
         .limit(1);
       if (!session) return null;
       const rows = await tx
-        .select({ tenantId: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role })
+        .select({ tenantId: tenants.id, slug: tenants.slug, name: tenants.name, role: memberships.role, extraScopes: memberships.extraScopes })
         .from(memberships)
         .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
         .where(eq(memberships.userId, session.userId))
@@ -139,7 +141,7 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
       userId: session.userId,
       apiKeyId: null,
       role: membership.role,
-      scopes: new Set(ROLE_SCOPES[membership.role]),
+      scopes: memberScopes(membership.role, membership.extraScopes),
       client: session.kind === 'browser' ? 'console' : 'session-token',
       path,
       trustedDocumentsOnly: false,
@@ -150,7 +152,7 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
   const fromOAuth = async (token: string, tenantHint: string | null, path: CallPath): Promise<Principal> => {
     const found = await grants.accessToken(token);
     if (!found) throw unauthenticated('Invalid access token.');
-    const { token: row, tenantSlug, role } = found;
+    const { token: row, tenantSlug, role, extraScopes } = found;
     if (row.revokedAt) throw new PactError(ErrorCode.Unauthenticated, 'This access token has been revoked; sign in again.', { reason: 'TOKEN_REVOKED' });
     if (row.expiresAt <= new Date()) {
       throw new PactError(ErrorCode.Unauthenticated, 'This access token has expired; refresh it or sign in again.', { reason: 'TOKEN_EXPIRED' });
@@ -159,7 +161,7 @@ export function createAuthenticator(database: Database, grants: AccessTokenLooku
     if (tenantHint && tenantHint !== row.tenantId && tenantHint !== tenantSlug) {
       throw new PactError(ErrorCode.UnknownTenant, 'This access token was issued for another tenant than the one named in X-Tenant-ID.');
     }
-    const held = new Set<string>(ROLE_SCOPES[role]);
+    const held: ReadonlySet<string> = memberScopes(role, extraScopes ?? []);
     return {
       kind: 'oauth',
       tenantId: row.tenantId,

@@ -22,6 +22,8 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
+export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
+
 export const READ_SCOPES: readonly Scope[] = ['read:accounts', 'read:contacts', 'read:deals', 'read:workflows'];
 
 export type MemberRole = 'owner' | 'admin' | 'manager' | 'member';
@@ -41,7 +43,16 @@ export const ROLE_SCOPES: Record<MemberRole, readonly Scope[]> = {
   member: [...READ_SCOPES, 'write:crm', 'call:federated'],
 };
 
+/**
+ * Scopes owners and admins may give a member beyond the role (read-only oversight): `read:audit`
+ * makes a read-only auditor, `read:usage` and `read:consent` show the ledger and consent records.
+ */
+export const GRANTABLE_SCOPES: readonly Scope[] = ['read:audit', 'read:usage', 'read:consent'];
+
+/** The scopes a member holds in a tenant: the role's, plus those given to them (unknown names ignored). */
+export const memberScopes = (role: MemberRole, extra: readonly string[] = []): Set<Scope> =>
+  new Set<Scope>([...ROLE_SCOPES[role], ...extra.filter(isScope).filter((s) => GRANTABLE_SCOPES.includes(s))]);
+
 /** Scopes an API key may carry (a key never manages keys). */
 export const API_KEY_SCOPES: readonly Scope[] = SCOPES.filter((s) => s !== 'admin:keys');
 
-export const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);

@@ -1,7 +1,8 @@
-import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, isNotNull, lte, sql } from 'drizzle-orm';
 import { accounts, deals } from '../../db/schema';
 import { record, type ServiceContext } from '../context';
-import { listHidden } from '../consent/hidden';
+import { hiddenCount, listHidden } from '../consent/hidden';
+import { ErrorCode, badInput } from '../../lib/errors';
 import { consentNote } from './paging';
 import { optionalId } from '../input';
 import { DEAL_STAGES, OPEN_STAGES, type DealStage } from './deals';
@@ -94,4 +95,53 @@ export async function pipelineHealth(ctx: ServiceContext, filter: { ownerId?: st
     consentFiltered,
     note: consentNote(consentFiltered),
   };
+}
+
+/** Deals closed in one calendar month (by close date): how many were won and lost, and their value. */
+export interface OutcomeMonth {
+  /** YYYY-MM. */
+  month: string;
+  won: number;
+  lost: number;
+  wonValueCents: number;
+  lostValueCents: number;
+}
+
+export interface DealOutcomes {
+  months: OutcomeMonth[];
+  consentFiltered: number;
+  note: string;
+}
+
+/**
+ * Won and lost deals per month of their close date, over every consented closed deal (optionally
+ * closed from / before a day), oldest month first; says how many closed deals consent excluded.
+ */
+export async function dealOutcomes(ctx: ServiceContext, filter: { from?: string | null; to?: string | null }): Promise<DealOutcomes> {
+  if (filter.from && filter.to && filter.from > filter.to) throw badInput(ErrorCode.BadUserInput, '`from` must not be after `to`.', { field: 'from' });
+  const where = and(
+    eq(deals.tenantId, ctx.principal.tenantId),
+    inArray(deals.stage, ['closed_won', 'closed_lost']),
+    isNotNull(deals.closeDate),
+    filter.from ? gte(deals.closeDate, filter.from) : undefined,
+    filter.to ? lte(deals.closeDate, filter.to) : undefined,
+  );
+  const month = sql<string>`to_char(${deals.closeDate}, 'YYYY-MM')`;
+  const won = sql`${deals.stage} = 'closed_won'`;
+  const rows = await ctx.tx
+    .select({
+      month,
+      won: sql<number>`(count(*) filter (where ${won}))::int`,
+      lost: sql<number>`(count(*) filter (where not ${won}))::int`,
+      wonValueCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where ${won}), 0)`,
+      lostValueCents: sql<string>`coalesce(sum(${deals.amountCents}) filter (where not ${won}), 0)`,
+    })
+    .from(deals)
+    .where(where)
+    .groupBy(month)
+    .orderBy(month);
+  const consentFiltered = await hiddenCount(ctx, { from: deals, where });
+  const months = rows.map((r) => ({ ...r, wonValueCents: Number(r.wonValueCents), lostValueCents: Number(r.lostValueCents) }));
+  record(ctx, months.reduce((sum, m) => sum + m.won + m.lost, 0), consentFiltered);
+  return { months, consentFiltered, note: consentNote(consentFiltered) };
 }

@@ -216,7 +216,7 @@ export function createGrantService(database: Database, ttls: GrantTtls = DEFAULT
     async accessToken(token: string) {
       const [row] = await database.readSystem((tx) =>
         tx
-          .select({ token: oauthTokens, tenantSlug: tenants.slug, role: memberships.role })
+          .select({ token: oauthTokens, tenantSlug: tenants.slug, role: memberships.role, extraScopes: memberships.extraScopes })
           .from(oauthTokens)
           .innerJoin(tenants, eq(tenants.id, oauthTokens.tenantId))
           .leftJoin(memberships, and(eq(memberships.tenantId, oauthTokens.tenantId), eq(memberships.userId, oauthTokens.userId)))

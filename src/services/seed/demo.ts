@@ -9,9 +9,12 @@ import { indexSealedContacts, sealedColumns } from '../crm/contact-pii';
 import { DEAL_STAGES, STAGE_PROBABILITY, type DealStage } from '../crm/deals';
 import type { KeyService, TenantKey } from '../keys/tenant-keys';
 import { mulberry32 } from '../../lib/prng';
+import { DEMO_PASSWORD } from './password';
 
-/** The password of every seeded demo user. */
-export const DEMO_PASSWORD = 'pact-demo';
+/** What the seeded auditor (auditor@pact.demo, role member) is given beyond the role. */
+export const AUDITOR_SCOPES = ['read:audit'] as const;
+
+export { DEMO_PASSWORD };
 
 export interface TenantSize {
   accounts: number;
@@ -276,12 +279,14 @@ export async function seedDemo(
     { id: newId(), email: 'manager@pact.demo', role: 'manager' },
     { id: newId(), email: 'member@pact.demo', role: 'member' },
     { id: newId(), email: 'owner@globex.demo', role: 'owner' },
+    // A read-only auditor: role member, given read:audit (AUDITOR_SCOPES).
+    { id: newId(), email: 'auditor@pact.demo', role: 'member' },
   ];
   return database.withSystem(async (tx) => {
     await tx.insert(users).values(
       people.map((p) => ({ id: p.id, email: p.email, passwordHash, displayName: p.email.split('@')[0]!.replace(/^./, (ch) => ch.toUpperCase()) + ' ' + (p.email.endsWith('globex.demo') ? '(Globex)' : '(Demo)') })),
     );
-    const [owner, admin, manager, member, globexOwner] = people as [SeededUser, SeededUser, SeededUser, SeededUser, SeededUser];
+    const [owner, admin, manager, member, globexOwner, auditor] = people as [SeededUser, SeededUser, SeededUser, SeededUser, SeededUser, SeededUser];
     const demoTenantId = await seedTenant(tx, keys, {
       slug: 'demo',
       name: 'Pact Demo',
@@ -290,6 +295,8 @@ export async function seedDemo(
       members: [owner, admin, manager, member].map((u) => ({ userId: u.id, role: u.role })),
       seed: 1,
     }, today);
+    // Outside the seed's member list (whose order places the demo data), owning nothing.
+    await tx.insert(memberships).values({ tenantId: demoTenantId, userId: auditor.id, role: auditor.role, extraScopes: [...AUDITOR_SCOPES] });
     demoDone();
     const secondDone = progress(describeTenant('a second tenant "globex"', sizes.second));
     const secondTenantId = await seedTenant(tx, keys, {

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { Client, ProtocolError, SdkError, SdkErrorCode, SSEClientTransport, StreamableHTTPClientTransport, type CallToolResult, type FetchLike, type Transport } from '@modelcontextprotocol/client';
+import type * as ClientSdkModule from '@modelcontextprotocol/client';
+import type { CallToolResult, Client, FetchLike, Transport } from '@modelcontextprotocol/client';
 import { ErrorCode, PactError } from '../../lib/errors';
 import { safeFetchStream, SafeFetchError, type Resolver, type SafeFetchErrorCode } from '../../lib/safe-fetch';
 
@@ -9,6 +10,11 @@ import { safeFetchStream, SafeFetchError, type Resolver, type SafeFetchErrorCode
  * address), under one deadline, and every failure becomes a PactError with a stable UPSTREAM_* code
  * whose message never names a resolved address or the credential.
  */
+
+type ClientSdk = typeof ClientSdkModule;
+let clientSdk: Promise<ClientSdk> | undefined;
+/** The MCP client SDK, loaded on the first federated exchange rather than on Pact's start path. */
+const loadClientSdk = (): Promise<ClientSdk> => (clientSdk ??= import('@modelcontextprotocol/client'));
 
 export interface UpstreamTarget {
   endpointUrl: string;
@@ -117,7 +123,8 @@ const hostOf = (endpointUrl: string): string => {
 };
 
 /** The PactError a failed exchange answers (the safe-fetch refusal, the HTTP status, or the SDK's verdict). */
-function upstreamError(target: UpstreamTarget, policy: UpstreamPolicy, seen: Exchange, error: unknown): PactError {
+function upstreamError(sdk: ClientSdk, target: UpstreamTarget, policy: UpstreamPolicy, seen: Exchange, error: unknown): PactError {
+  const { ProtocolError, SdkError, SdkErrorCode } = sdk;
   if (error instanceof PactError) return error;
   const where = `The MCP server at ${hostOf(target.endpointUrl)}`;
   const timedOut = seen.timedOut || seen.failure?.code === 'TIMEOUT' || (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout);
@@ -137,7 +144,13 @@ function upstreamError(target: UpstreamTarget, policy: UpstreamPolicy, seen: Exc
 }
 
 /** Connects a fresh client to `target`, runs `work` with it under the policy's deadline, and closes it. */
-async function withUpstream<T>(target: UpstreamTarget, policy: UpstreamPolicy, work: (client: Client, options: { signal: AbortSignal; timeout: number }) => Promise<T>): Promise<T> {
+async function withUpstream<T>(
+  target: UpstreamTarget,
+  policy: UpstreamPolicy,
+  work: (client: Client, options: { signal: AbortSignal; timeout: number }, sdk: ClientSdk) => Promise<T>,
+): Promise<T> {
+  const sdk = await loadClientSdk();
+  const { Client, SSEClientTransport, StreamableHTTPClientTransport } = sdk;
   const seen: Exchange = { timedOut: false };
   const controller = new AbortController();
   const timer = setTimeout(() => {
@@ -163,9 +176,9 @@ async function withUpstream<T>(target: UpstreamTarget, policy: UpstreamPolicy, w
   const options = { signal: controller.signal, timeout: policy.timeoutMs };
   try {
     await client.connect(transport, options);
-    return await work(client, options);
+    return await work(client, options, sdk);
   } catch (error) {
-    throw upstreamError(target, policy, seen, error);
+    throw upstreamError(sdk, target, policy, seen, error);
   } finally {
     clearTimeout(timer);
     await client.close().catch(() => {});
@@ -210,11 +223,11 @@ export function listUpstreamTools(target: UpstreamTarget, policy: UpstreamPolicy
  * `isError` result carrying its message; transport failures throw UPSTREAM_*.
  */
 export function callUpstreamTool(target: UpstreamTarget, policy: UpstreamPolicy, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-  return withUpstream(target, policy, async (client, options) => {
+  return withUpstream(target, policy, async (client, options, sdk) => {
     try {
       return (await client.callTool({ name, arguments: args }, options)) as CallToolResult;
     } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
+      if (!(error instanceof sdk.ProtocolError)) throw error;
       return { content: [{ type: 'text', text: `The upstream tool answered an error: ${error.message}` }], isError: true };
     }
   });

@@ -77,7 +77,7 @@ const serversOf = (tenantId: string) =>
   pact.sql<{ id: string; slug: string; status: string; auth_secret: unknown }>(sql`select id, slug, status, auth_secret from federated_servers where tenant_id = ${tenantId} order by slug`);
 const toolsOf = (serverId: string) =>
   pact.sql<{ name: string; enabled: boolean; disabled_reason: string | null; allowed_roles: string[]; rate_limit_per_min: number; cost_cap_microcents: number | null; pii_policy: string }>(
-    sql`select name, enabled, disabled_reason, allowed_roles, rate_limit_per_min, cost_cap_microcents, pii_policy from federated_tools where server_id = ${serverId} order by name`,
+    sql`select name, enabled, disabled_reason, allowed_roles, rate_limit_per_min, cost_cap_microcents::float8 as cost_cap_microcents, pii_policy from federated_tools where server_id = ${serverId} order by name`,
   );
 
 beforeAll(async () => {

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isSmoke } from './lib/config';
 
 const ROOT = new URL('..', import.meta.url);
 const TARGET_SECONDS = 3;
@@ -91,7 +92,8 @@ const median = (values: number[]): number => {
 };
 
 async function main(): Promise<void> {
-  const runs = Number(process.env.BENCH_START_RUNS ?? 5);
+  // Smoke mode (CI): one second start, to show the script and a second start still work.
+  const runs = Number(process.env.BENCH_START_RUNS ?? (isSmoke() ? 1 : 5));
   const given = process.env.BENCH_START_DIR;
   const dir = given ?? mkdtempSync(join(tmpdir(), 'pact-start-bench-'));
   const profiles = process.env.BENCH_START_PROF ?? null;

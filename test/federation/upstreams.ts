@@ -6,6 +6,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { toNodeListener, type PactServer } from '@pact/mcp-server';
+import type { UpstreamTool } from '../../src/services/federation/upstream';
 
 /**
  * Loopback MCP servers for the federation tests: one made with the author SDK (@pact/mcp-server),
@@ -29,16 +30,8 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-/** A tool a plain upstream lists (its definition as tools/list shows it). */
-export interface PlainTool {
-  name: string;
-  title?: string;
-  description?: string;
-  inputSchema: Record<string, unknown>;
-  outputSchema?: Record<string, unknown>;
-  annotations?: Record<string, unknown>;
-  _meta?: Record<string, unknown>;
-}
+/** A tool a plain upstream lists (its definition as tools/list shows it, the shape discovery reads). */
+export type PlainTool = UpstreamTool;
 
 export interface PlainUpstreamOptions {
   /** The tools listed; the array is read on every request, so a test may change it between discoveries. */

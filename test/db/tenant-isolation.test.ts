@@ -91,7 +91,7 @@ describe('row-level security', () => {
     const [visible] = await pact.database.withTenant(pact.seed.demoTenantId, (tx) =>
       pact.database.rows<{ n: number }>(tx, sql`select count(*)::int as n from users`),
     );
-    expect(visible?.n).toBe(4);
+    expect(visible?.n).toBe(5);
   });
 
   it('the audit log and usage ledger are append-only, even for the owner role', async () => {

@@ -8,7 +8,7 @@ import { currentRequest, noteFailure } from '../lib/request-context';
 import type { Call } from '../services/audit/call';
 import type { Principal } from '../services/auth/principal';
 import type { FederatedCallResult } from '../services/federation/gateway';
-import { callableToolsFor, FEDERATED_NAME } from '../services/federation/listing';
+import { callableToolsFor, FEDERATED_NAME, FEDERATED_SCOPE } from '../services/federation/listing';
 import type { FederatedToolRow } from '../services/federation/servers';
 import type { Services } from '../services/index';
 
@@ -87,7 +87,7 @@ export function createFederatedTools(options: { services: Services; manifest: Re
     owns: (name: string): boolean => FEDERATED_NAME.test(name),
     /** The federated tools the caller may call, in name order (none without `call:federated`); a failure is answered masked. */
     async list(principal: Principal): Promise<Tool[]> {
-      if (!principal.scopes.has('call:federated')) return [];
+      if (!principal.scopes.has(FEDERATED_SCOPE)) return [];
       try {
         const tools = await options.services.database.withTenant(principal.tenantId, (tx) => callableToolsFor(tx, principal));
         return tools.map(listed);

@@ -52,16 +52,15 @@ const selectVisible = (ctx: Pick<ServiceContext, 'tx'>) =>
     .leftJoin(accounts, eq(accounts.id, contacts.accountId))
     .leftJoin(users, eq(users.id, contacts.ownerId));
 
-const placeholder = (name: string) => sql.placeholder(name);
 /** The unfiltered page, the hottest read: built once (with and without a cursor). */
 const FIRST_PAGE = compileSelect<ContactRecord>((tx) =>
-  selectVisible({ tx }).where(eq(contacts.tenantId, placeholder('tenantId'))).orderBy(asc(contacts.id)).limit(placeholder('limit')),
+  selectVisible({ tx }).where(eq(contacts.tenantId, sql.placeholder('tenantId'))).orderBy(asc(contacts.id)).limit(sql.placeholder('limit')),
 );
 const NEXT_PAGE = compileSelect<ContactRecord>((tx) =>
   selectVisible({ tx })
-    .where(and(eq(contacts.tenantId, placeholder('tenantId')), gt(contacts.id, placeholder('after'))))
+    .where(and(eq(contacts.tenantId, sql.placeholder('tenantId')), gt(contacts.id, sql.placeholder('after'))))
     .orderBy(asc(contacts.id))
-    .limit(placeholder('limit')),
+    .limit(sql.placeholder('limit')),
 );
 
 export interface ListContactsOptions {

@@ -94,16 +94,15 @@ const selectVisible = (ctx: Pick<ServiceContext, 'tx'>) =>
     .innerJoin(accounts, eq(accounts.id, deals.accountId))
     .leftJoin(users, eq(users.id, deals.ownerId));
 
-const placeholder = (name: string) => sql.placeholder(name);
 /** The unfiltered page: built once (with and without a cursor). */
 const FIRST_PAGE = compileSelect<DealRecord>((tx) =>
-  selectVisible({ tx }).where(eq(deals.tenantId, placeholder('tenantId'))).orderBy(asc(deals.id)).limit(placeholder('limit')),
+  selectVisible({ tx }).where(eq(deals.tenantId, sql.placeholder('tenantId'))).orderBy(asc(deals.id)).limit(sql.placeholder('limit')),
 );
 const NEXT_PAGE = compileSelect<DealRecord>((tx) =>
   selectVisible({ tx })
-    .where(and(eq(deals.tenantId, placeholder('tenantId')), gt(deals.id, placeholder('after'))))
+    .where(and(eq(deals.tenantId, sql.placeholder('tenantId')), gt(deals.id, sql.placeholder('after'))))
     .orderBy(asc(deals.id))
-    .limit(placeholder('limit')),
+    .limit(sql.placeholder('limit')),
 );
 
 function visiblePage(ctx: ServiceContext, where: SQL | undefined, filtered: boolean, after: string | null, limit: number): Promise<DealRecord[]> {

@@ -38,7 +38,7 @@ export async function federatedToolByName(tx: Db, principal: Principal, federate
  */
 export async function callableToolsFor(tx: Db, principal: Principal): Promise<FederatedToolRow[]> {
   if (!principal.scopes.has(FEDERATED_SCOPE)) return [];
-  const rows = await tx
+  return tx
     .select()
     .from(federatedTools)
     .where(
@@ -50,5 +50,4 @@ export async function callableToolsFor(tx: Db, principal: Principal): Promise<Fe
       ),
     )
     .orderBy(asc(federatedTools.federatedName));
-  return rows.filter(isCallable);
 }

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'templates/', 'packages/*/dist/', 'packages/*/node_modules/', 'console/dist/', 'test-artifacts/', '.pact/', 'migrations/', 'schema/', 'coverage/', '.dependency-cruiser.cjs', 'src/generated/'] },
+  { ignores: ['node_modules/', 'templates/', 'packages/*/dist/', 'packages/*/node_modules/', 'console/dist/', 'dist/', 'test-artifacts/', '.pact/', 'migrations/', 'schema/', 'coverage/', '.dependency-cruiser.cjs', 'src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,7 +17,7 @@ export default tseslint.config(
   {
     // Node scripts in plain JavaScript (the console build and `npm run dev`).
     files: ['scripts/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly', console: 'readonly', performance: 'readonly' } },
   },
   {
     files: ['src/app/main.ts', 'scripts/**', 'bench/**', 'test/**'],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:start`: how long a second `npm start` takes on an existing embedded data
+ * `npm run bench:start`: how long a second `npm start` (the bundled server, scripts/start.mjs) takes on an existing embedded data
  * directory, from spawning the process to the first 200 of `/healthz` (the first answer is a 503
  * "starting" as soon as the port listens; both are printed). A first start creates, migrates and
  * seeds the directory (unless BENCH_START_DIR names one already made), then BENCH_START_RUNS
@@ -7,8 +7,9 @@
  * The CPU seconds the process spent until ready are printed too (Linux): on a machine other work
  * keeps busy, wall time grows with the load and CPU time much less.
  * BENCH_START_PROF=DIR writes a CPU profile of each measured start there (node --cpu-prof).
+ * BENCH_START_SOURCES=1 starts the TypeScript sources through tsx instead (`npm run dev`'s way), to compare.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,7 +59,8 @@ async function stop(child: ChildProcess): Promise<void> {
 async function start(dir: string, profileDir: string | null): Promise<Timing> {
   const port = await freePort();
   const began = performance.now();
-  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'src/app/main.ts'];
+  const entry = process.env.BENCH_START_SOURCES === '1' ? ['--import', 'tsx', 'src/app/main.ts'] : ['scripts/start.mjs'];
+  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...entry];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), PACT_DATA_DIR: dir, LOG_LEVEL: 'silent', DATABASE_URL: '' },
@@ -97,6 +99,9 @@ async function main(): Promise<void> {
   const given = process.env.BENCH_START_DIR;
   const dir = given ?? mkdtempSync(join(tmpdir(), 'pact-start-bench-'));
   const profiles = process.env.BENCH_START_PROF ?? null;
+  // A stale bundle is rebuilt here, not inside a measured start.
+  const built = spawnSync(process.execPath, ['scripts/server-bundle.mjs', '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('building the server failed');
   try {
     if (!given) {
       const first = await start(dir, null);

@@ -195,11 +195,13 @@ export async function startPact(
   keepConnectionsAlive(server);
   survivePoolLoss(logger);
   const port = await listen(server, config.port, config.host);
+  // The database opens first: its WebAssembly compiles on other threads while the serving modules load here.
+  const connecting = connect(config, progress);
   const serving = loadServing();
   serving.catch(() => {});
   let connected: Awaited<ReturnType<typeof connect>>;
   try {
-    connected = await connect(config, progress);
+    connected = await connecting;
   } catch (error) {
     server.close();
     throw error;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,10 +52,10 @@ interface CliStart {
   stop(): Promise<void>;
 }
 
-/** Runs `npm start`'s command and waits for its banner (a fresh PGlite start on a loaded 2-core machine can take a minute or more). */
+/** Runs `npm start`'s command (the bundled server) and waits for its banner (a fresh PGlite start on a loaded 2-core machine can take a minute or more). */
 async function npmStart(env: Record<string, string>): Promise<CliStart> {
   const began = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs'], {
     cwd: new URL('../..', import.meta.url),
     env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -269,7 +270,8 @@ describe('start', () => {
         expect(out).toMatch(new RegExp(`^Seeding a second tenant "globex": 30 accounts, 200 contacts, 60 deals, 100 activities, 12 consent records${step}`, 'm'));
         expect(out.indexOf('Seeding a second tenant')).toBeLessThan(out.indexOf('Pact is listening'));
         const steps = [...out.matchAll(/ … (\d+\.\d)s$/gm)].map((m) => Number(m[1]));
-        expect(steps.length).toBe(pg ? 3 : 4);
+        // A bundle older than the sources (edited since `npm install`) is rebuilt first, as its own step.
+        expect(steps.length).toBe((pg ? 3 : 4) + (/^Building the server \(/m.test(out) ? 1 : 0));
         expectTrueTiming(first, steps);
         expect(out).toContain('Seeded the demo tenant "demo"');
         expect(out).toContain('Demo API key (tenant "demo"):');
@@ -294,13 +296,29 @@ describe('start', () => {
         expect(json.data.contacts.returned).toBe(3);
         expect(json.data.contacts.items[0]?.email).toMatch(/@/);
         expect(json.data.contacts.note).toMatch(/^\d+ record\(s\) hidden by consent/);
+
+        // The bundled server's MCP endpoint (loaded on first use), through the official client with the demo key.
+        const mcp = new Client({ name: 'start-test', version: '1.0.0' });
+        await mcp.connect(new StreamableHTTPClientTransport(new URL(/^ {2}MCP\s+(http:\/\/\S+\/mcp\/)/m.exec(out)?.[1] ?? ''), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+        try {
+          expect((await mcp.listTools()).tools).toHaveLength(9);
+          const called = await mcp.callTool({ name: 'query_contacts', arguments: { first: 2 } });
+          expect(called.isError).toBeFalsy();
+          expect(called.structuredContent).toMatchObject({ returned: 2, consent_filtered: json.data.contacts.consentFiltered });
+        } finally {
+          await mcp.close();
+        }
       } finally {
         await first.stop();
       }
 
+      // A source edited since the bundle was built: the next start rebuilds it before anything else.
+      const now = new Date();
+      utimesSync(new URL('../../src/app/main.ts', import.meta.url), now, now);
       const second = await npmStart(env);
       try {
         const { out } = second;
+        expect(out).toMatch(/^Building the server \(src\/app\/main\.ts changed\) … \d+\.\ds\n(Connecting|Opening)/m);
         expect(out).toMatch(pg ? /^Connecting to PostgreSQL … \d+\.\ds$/m : /^Opening the embedded database in .+ … \d+\.\ds$/m);
         expect(out).not.toMatch(/Creating|Applying|Seeding|Seeded/);
         expect(out).toContain('Demo API key (tenant "demo"; the previous demo key is now revoked):');

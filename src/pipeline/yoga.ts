@@ -16,6 +16,7 @@ import { useHardening, type HardeningOptions } from './plugins/use-hardening';
 import { useIdempotency } from './plugins/use-idempotency';
 import { createPersistedOperations, type PersistedOperations, type PreparedOperation } from './plugins/use-persisted-operations';
 import { useRateLimit } from './plugins/use-rate-limit';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useTenantTransaction } from './plugins/use-tenant-transaction';
 
 export interface YogaOptions {
@@ -77,6 +78,8 @@ export function createPactYoga(options: YogaOptions): PactYoga {
     landingPage: false,
     logging: yogaLogging(logger),
     batching: false,
+    // useRequestBodyLimit below enforces yoga's limit without a counting stream per framed body.
+    maxRequestBodySize: false,
     cors: options.allowedOrigins?.length ? { origin: options.allowedOrigins, credentials: true } : false,
     maskedErrors: {
       maskError(error, message) {
@@ -109,6 +112,8 @@ export function createPactYoga(options: YogaOptions): PactYoga {
       useArgumentCheck(),
       useIdempotency(services),
       useTenantTransaction(services),
+      // Last, as yoga's own limit would be (it counts what the request parsers above read).
+      useRequestBodyLimit(),
     ],
   });
   if (persisted) {

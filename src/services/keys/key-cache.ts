@@ -10,7 +10,16 @@ type KeyRow = typeof tenantKeys.$inferSelect;
  */
 export function createUnwrappedKeyCache(ttlMs: number, maxEntries: number) {
   const entries = new Map<string, { key: TenantKey; expires: number }>();
-  const idOf = (tenantId: string, row: KeyRow) => `${tenantId}:${row.version}:${row.wrappedKey.toString('base64')}`;
+  /** A row read once per transaction is looked up once per sealed field: its id is built once. */
+  const ids = new WeakMap<KeyRow, string>();
+  const idOf = (tenantId: string, row: KeyRow) => {
+    let id = ids.get(row);
+    if (id === undefined || !id.startsWith(`${tenantId}:`)) {
+      id = `${tenantId}:${row.version}:${row.wrappedKey.toString('base64')}`;
+      ids.set(row, id);
+    }
+    return id;
+  };
   return {
     get(tenantId: string, row: KeyRow): TenantKey | undefined {
       const hit = entries.get(idOf(tenantId, row));

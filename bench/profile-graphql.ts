@@ -3,7 +3,7 @@
  * sends it), one Pact server child, for profiling: with BENCH_CPU_PROF=<dir> the server writes a V8
  * CPU profile there (bench/lib/servers.ts). One tenant of BENCH_THROUGHPUT_CONTACTS contacts (10%
  * hidden) and a fifth as many deals; BENCH_PROFILE_TOOLS (default `query_contacts,query_deals`).
- * Run: `npx tsx bench/profile-graphql.ts` (DATABASE_URL = admin URL of a local PostgreSQL).
+ * Run: `npm run bench:profile` (DATABASE_URL = admin URL of a local PostgreSQL).
  */
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
       const first = await timedCall(pact, call);
       if (first.status !== 200 || !(call.okBody?.(first.body) ?? true)) throw new Error(`${tool}: ${first.body.slice(0, 300)}`);
       const r = await loadRound(pact, call, cfg.connections, cfg.warmupSeconds, cfg.durationSeconds);
-      step(`${tool} /graphql: ${int(r.rps)} req/s, p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)}, ${int(r.cpuPerRequestUs)} µs server CPU/call, failed ${r.non2xx + r.errorBodies + r.errors + r.timeouts}`);
+      const failed = r.non2xx + r.errorBodies + r.errors + r.timeouts;
+      step(`${tool} /graphql: ${int(r.rps)} req/s, p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)}, ${int(r.cpuPerRequestUs)} µs server CPU/call, failed ${failed}`);
+      if (failed > 0) throw new Error(`${tool}: ${failed} failed answers under load`);
     }
     await stop();
   } finally {

@@ -349,12 +349,27 @@ export function createMcpFacade(options: McpFacadeOptions) {
     return (json ? modern.json : modern.sse).fetch(request, { parsedBody: body });
   };
 
+  const ServerResponse = yoga.fetchAPI.Response as typeof Response;
+  /**
+   * A JSON answer as a string-bodied response of the server's own fetch API, which the HTTP layer
+   * writes in one piece as it does /graphql's (the SDK's own is a stream it would pump); an SSE
+   * stream or an empty body is passed through.
+   */
+  const settled = async (response: Response): Promise<Response> => {
+    if (ServerResponse === Response || response.body === null || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return new ServerResponse(await response.text(), { status: response.status, statusText: response.statusText, headers });
+  };
+
   return {
     /** Answers one HTTP request to /mcp; an allowed browser origin gets the CORS headers on every answer. */
     async handle(request: Request): Promise<Response> {
       const origin = request.headers.get('origin');
       const response = await answer(request);
-      return withCors(response, origin !== null && options.http.origins.has(origin) ? origin : null);
+      return settled(withCors(response, origin !== null && options.http.origins.has(origin) ? origin : null));
     },
   };
 }

@@ -246,7 +246,12 @@ export function createMcpFacade(options: McpFacadeOptions) {
   /** `auto` answers JSON (no tool emits a message before its result); `sse` always streams. */
   const modern = { json: modernHandler('auto'), sse: modernHandler('sse') };
 
-  /** An `initialize`-revision message: a fresh server on the SDK's stateless transport (no session id issued). */
+  /**
+   * An `initialize`-revision message: a fresh server on the SDK's stateless transport (no session
+   * id issued). A JSON answer ends the exchange (the transport resolves it once every handler has
+   * answered, and keeps no stream or timer): the pair is dropped rather than closed, as closing
+   * would only settle handlers that no longer exist. A stream is closed when it ends.
+   */
   const serveLegacy = async (request: Request, body: unknown, dispatch: Dispatch, json: boolean): Promise<Response> => {
     const server = serverFor(dispatch);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
@@ -258,7 +263,8 @@ export function createMcpFacade(options: McpFacadeOptions) {
       await server.close();
       throw error;
     }
-    if (json || !response.body) {
+    if (json) return response;
+    if (!response.body) {
       await server.close();
       return response;
     }

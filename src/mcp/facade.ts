@@ -357,17 +357,19 @@ export function createMcpFacade(options: McpFacadeOptions) {
 
   const ServerResponse = yoga.fetchAPI.Response as typeof Response;
   /**
-   * A JSON answer as a string-bodied response of the server's own fetch API, which the HTTP layer
-   * writes in one piece as it does /graphql's (the SDK's own is a stream it would pump); an SSE
-   * stream or an empty body is passed through.
+   * A JSON answer (the SDK's, or one built here, on the runtime's own `Response`) as a response of
+   * the server's fetch API over its encoded bytes, which the HTTP layer writes in one piece as it
+   * does /graphql's (the runtime's body is a stream it would pump); an SSE stream or an empty body
+   * is passed through.
    */
   const settled = async (response: Response): Promise<Response> => {
-    if (ServerResponse === Response || response.body === null || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+    if (ServerResponse === Response || !(response instanceof Response)) return response;
+    if (response.body === null || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
     const headers: Record<string, string> = {};
     response.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    return new ServerResponse(await response.text(), { status: response.status, statusText: response.statusText, headers });
+    return new ServerResponse(Buffer.from(await response.arrayBuffer()), { status: response.status, statusText: response.statusText, headers });
   };
 
   return {

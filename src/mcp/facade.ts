@@ -246,7 +246,12 @@ export function createMcpFacade(options: McpFacadeOptions) {
   /** `auto` answers JSON (no tool emits a message before its result); `sse` always streams. */
   const modern = { json: modernHandler('auto'), sse: modernHandler('sse') };
 
-  /** An `initialize`-revision message: a fresh server on the SDK's stateless transport (no session id issued). */
+  /**
+   * An `initialize`-revision message: a fresh server on the SDK's stateless transport (no session
+   * id issued). A JSON answer ends the exchange (the transport resolves it once every handler has
+   * answered, and keeps no stream or timer): the pair is dropped rather than closed, as closing
+   * would only settle handlers that no longer exist. A stream is closed when it ends.
+   */
   const serveLegacy = async (request: Request, body: unknown, dispatch: Dispatch, json: boolean): Promise<Response> => {
     const server = serverFor(dispatch);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: json });
@@ -258,7 +263,8 @@ export function createMcpFacade(options: McpFacadeOptions) {
       await server.close();
       throw error;
     }
-    if (json || !response.body) {
+    if (json) return response;
+    if (!response.body) {
       await server.close();
       return response;
     }
@@ -349,12 +355,29 @@ export function createMcpFacade(options: McpFacadeOptions) {
     return (json ? modern.json : modern.sse).fetch(request, { parsedBody: body });
   };
 
+  const ServerResponse = yoga.fetchAPI.Response as typeof Response;
+  /**
+   * A JSON answer (the SDK's, or one built here, on the runtime's own `Response`) as a response of
+   * the server's fetch API over its encoded bytes, which the HTTP layer writes in one piece as it
+   * does /graphql's (the runtime's body is a stream it would pump); an SSE stream or an empty body
+   * is passed through.
+   */
+  const settled = async (response: Response): Promise<Response> => {
+    if (ServerResponse === Response || !(response instanceof Response)) return response;
+    if (response.body === null || !(response.headers.get('content-type') ?? '').startsWith('application/json')) return response;
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    return new ServerResponse(Buffer.from(await response.arrayBuffer()), { status: response.status, statusText: response.statusText, headers });
+  };
+
   return {
     /** Answers one HTTP request to /mcp; an allowed browser origin gets the CORS headers on every answer. */
     async handle(request: Request): Promise<Response> {
       const origin = request.headers.get('origin');
       const response = await answer(request);
-      return withCors(response, origin !== null && options.http.origins.has(origin) ? origin : null);
+      return settled(withCors(response, origin !== null && options.http.origins.has(origin) ? origin : null));
     },
   };
 }

@@ -53,10 +53,19 @@ export function withCors(response: Response, origin: string | null): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
-/** A body read up to `max` bytes: its text, or `tooLarge` as soon as it passes the bound. */
+/**
+ * A body read up to `max` bytes: its text, or `tooLarge` as soon as it passes the bound. A body
+ * with a declared length within the bound is read whole (the HTTP parser delivers no more than
+ * it declares); a chunked one is counted as it arrives.
+ */
 export async function readBounded(request: Request, max: number): Promise<{ text: string } | { tooLarge: true }> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
+  const length = request.headers.get('content-length');
+  const declared = Number(length ?? '0');
   if (declared > max) return { tooLarge: true };
+  if (length !== null && Number.isInteger(declared) && declared >= 0) {
+    const text = await request.text();
+    return Buffer.byteLength(text) > max ? { tooLarge: true } : { text };
+  }
   if (!request.body) return { text: '' };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

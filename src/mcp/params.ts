@@ -12,6 +12,15 @@ const schemas = {
 const describe = (issue: StandardSchemaV1.Issue) =>
   `${(issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'params'}: ${issue.message.replace(/^Invalid input: /, '')}`;
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `tools/call` params the SDK's schema accepts without asking it: a string `name`, object `arguments` if any, nothing else. */
+const isPlainCall = (params: unknown): boolean => {
+  if (!isObject(params) || typeof params.name !== 'string') return false;
+  for (const key in params) if (key !== 'name' && key !== 'arguments') return false;
+  return params.arguments === undefined || isObject(params.arguments);
+};
+
 /**
  * Why a request's `params` do not fit its method (-32602 Invalid params), in readable words, or
  * null: `params` must be an object; `tools/call` needs a string `name` and, if given, an object
@@ -25,6 +34,7 @@ export function invalidParams(message: { method: string; id?: unknown; params?: 
     return 'Invalid params: "params" must be an object.';
   }
   if (!Object.hasOwn(schemas, message.method)) return null;
+  if (message.method === 'tools/call' && isPlainCall(params)) return null;
   const schema = schemas[message.method as keyof typeof schemas];
   const { issues } = schema['~standard'].validate(message);
   return issues ? `Invalid params: ${issues.slice(0, 5).map(describe).join('; ')}.` : null;

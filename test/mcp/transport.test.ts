@@ -41,6 +41,23 @@ function raw(method: string, path: string, headers: Record<string, string>, body
   });
 }
 
+/** A POST to /mcp/ with its body in one piece (Content-Length), or written in two chunks (Transfer-Encoding: chunked). */
+function send(headers: Record<string, string>, body: string, chunked: boolean): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${pact.url}/mcp/`, { method: 'POST', headers: chunked ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    if (!chunked) return void req.end(body);
+    const half = Math.floor(body.length / 2);
+    req.write(body.slice(0, half));
+    req.end(body.slice(half));
+  });
+}
+
 const LIST = { jsonrpc: '2.0', id: 'list-1', method: 'tools/list' };
 const mcpHeaders = (extra: Record<string, string> = {}) => ({
   'content-type': 'application/json',
@@ -234,6 +251,35 @@ describe('JSON-RPC answers', () => {
     expect(res.status).toBeLessThan(500);
     const answer = (await res.json()) as RpcAnswer;
     expect(answer).toMatchObject({ id: 21, error: { code: -32601 } });
+  });
+
+  it.each([
+    ['a declared length', false],
+    ['chunked, no declared length', true],
+  ])('refuses a body over 1 MiB sent with %s: 413, audited once; a chunked body within it is served', async (_, chunked) => {
+    const before = await malformedRows('BODY_TOO_LARGE');
+    const huge = JSON.stringify({ ...LIST, params: { pad: 'x'.repeat(1024 * 1024) } });
+    const refused = await send(mcpHeaders(), huge, chunked);
+    expect(refused.status).toBe(413);
+    expect(JSON.parse(refused.text)).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(await malformedRows('BODY_TOO_LARGE')).toBe(before + 1);
+    const served = await send(mcpHeaders({ 'mcp-protocol-version': '2025-11-25' }), JSON.stringify(LIST), chunked);
+    expect(served.status).toBe(200);
+    expect(served.headers['content-type']).toMatch(/^application\/json/);
+    expect(JSON.parse(served.text)).toMatchObject({ id: 'list-1', result: { tools: expect.any(Array) } });
+  });
+
+  it.each([
+    ['name and arguments only', { name: 'query_deals', arguments: { first: 2 } }],
+    ['no arguments', { name: 'query_deals' }],
+    ['a progress token in _meta', { name: 'query_deals', arguments: { first: 2 }, _meta: { progressToken: 'p-1' } }],
+  ])('serves a tools/call whose params hold %s, as JSON with structuredContent and its text', async (_, params) => {
+    const res = await post({ jsonrpc: '2.0', id: 'call-1', method: 'tools/call', params }, { 'mcp-protocol-version': '2025-11-25' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const { result } = (await res.json()) as { result: { structuredContent: { items: unknown[] }; content: { type: string; text: string }[] } };
+    expect(result.structuredContent.items.length).toBeGreaterThan(0);
+    expect(JSON.parse(result.content[0]?.text ?? '')).toEqual(result.structuredContent);
   });
 
   it('answers a notification with 202 and no body', async () => {

@@ -1,6 +1,7 @@
 /**
  * The tool author's path, as a child process each step: `pact init mcp-server`, `npm install`
- * (offline, from this repository's npm cache), `npm test` in the scaffold, `pact mcp dev`, the
+ * (`--prefer-offline`: every tarball is one this repository's install cached; npm 11 still fetches a
+ * package's full metadata once per machine, which `npm ci` does not cache), `npm test` in the scaffold, `pact mcp dev`, the
  * official MCP client listing and calling the tools, live edits (good, broken, a broken
  * pact.toml) and Ctrl-C. Plus `pact init`'s refusals and the Python scaffold.
  */
@@ -83,7 +84,7 @@ describe('the author path: pact init mcp-server → npm install → npm test →
     empty = join(root, 'elsewhere');
     await mkdir(empty);
     init = await runPact(['init', 'mcp-server', 'my-tools'], { cwd: root });
-    installed = run('npm', ['install', '--offline', '--no-audit', '--no-fund'], project);
+    installed = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], project);
     installed.catch(() => undefined);
   });
 
@@ -144,7 +145,7 @@ describe('the author path: pact init mcp-server → npm install → npm test →
     expect(dev.stderr).toContain('This is a Python server');
     expect(dev.stderr).toContain('pip install -r requirements.txt');
   });
-  it('scaffolds a TypeScript server that installs offline, passes its own test and type-checks', async () => {
+  it('scaffolds a TypeScript server that installs from the cached tarballs, passes its own test and type-checks', async () => {
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain('Created my-tools/');

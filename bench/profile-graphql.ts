@@ -2,7 +2,8 @@
  * Server CPU per call of read tools over /graphql only (the persisted operation, as bench/tools.ts
  * sends it), one Pact server child, for profiling: with BENCH_CPU_PROF=<dir> the server writes a V8
  * CPU profile there (bench/lib/servers.ts). One tenant of BENCH_THROUGHPUT_CONTACTS contacts (10%
- * hidden) and a fifth as many deals; BENCH_PROFILE_TOOLS (default `query_contacts,query_deals`).
+ * hidden) and a fifth as many deals; BENCH_PROFILE_TOOLS (default `query_contacts,query_deals`),
+ * BENCH_PROFILE_PATHS (default `graphql`; `mcp` sends the same tool as MCP `tools/call`).
  * Run: `npm run bench:profile` (DATABASE_URL = admin URL of a local PostgreSQL).
  */
 import { randomBytes } from 'node:crypto';
@@ -22,6 +23,8 @@ import { CASES, loadDeals } from './tools';
 async function main(): Promise<void> {
   const cfg = benchConfig();
   const tools = (process.env.BENCH_PROFILE_TOOLS ?? 'query_contacts,query_deals').split(',');
+  const paths = (process.env.BENCH_PROFILE_PATHS ?? 'graphql').split(',');
+  for (const path of paths) if (path !== 'graphql' && path !== 'mcp') throw new Error(`BENCH_PROFILE_PATHS: ${path} is neither graphql nor mcp`);
   const db = await createBenchDatabase(cfg.adminUrl, 'pg');
   const finishDb = onCleanup(() => db.finish(cfg.keep));
   try {
@@ -38,15 +41,15 @@ async function main(): Promise<void> {
     step(`${int(n)} contacts (10% hidden), ${int(Math.max(600, Math.round(n / 20)))} deals`);
     const pact = await startServer('pact', { databaseUrl: db.url, masterKeyHex: masterKey.toString('hex'), tenantId: tenant.id });
     const stop = onCleanup(() => pact.stop());
-    for (const tool of tools) {
+    for (const [tool, path] of tools.flatMap((t) => paths.map((p) => [t, p] as const))) {
       const c = CASES.find((x) => x.tool === tool);
       if (!c) throw new Error(`no case for ${tool} in bench/tools.ts`);
-      const call = toolCalls(key, c).graphql;
+      const call = toolCalls(key, c)[path as 'graphql' | 'mcp'];
       const first = await timedCall(pact, call);
       if (first.status !== 200 || !(call.okBody?.(first.body) ?? true)) throw new Error(`${tool}: ${first.body.slice(0, 300)}`);
       const r = await loadRound(pact, call, cfg.connections, cfg.warmupSeconds, cfg.durationSeconds);
       const failed = r.non2xx + r.errorBodies + r.errors + r.timeouts;
-      step(`${tool} /graphql: ${int(r.rps)} req/s, p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)}, ${int(r.cpuPerRequestUs)} µs server CPU/call, failed ${failed}`);
+      step(`${tool} ${path === 'mcp' ? 'MCP' : '/graphql'}: ${int(r.rps)} req/s, p50 ${ms(r.p50, 0)}, p99 ${ms(r.p99, 0)}, ${int(r.cpuPerRequestUs)} µs server CPU/call, failed ${failed}`);
       if (failed > 0) throw new Error(`${tool}: ${failed} failed answers under load`);
     }
     await stop();

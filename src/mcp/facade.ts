@@ -1,10 +1,10 @@
 import {
   createMcpHandler,
+  isJsonContentType,
   ProtocolError,
   ProtocolErrorCode as RpcError,
   Server,
   WebStandardStreamableHTTPServerTransport,
-  type CallToolResult,
   type McpHttpHandler,
   type ServerOptions,
   type Tool,
@@ -30,6 +30,7 @@ import { invalidParams } from './params';
 import { classifyMessage, SERVED_VERSIONS } from './protocol';
 import { runOperation } from '../pipeline/run-operation';
 import { createFederatedTools } from './federated';
+import { structuredResult, toolCallBody, type ToolResult } from './tool-answer';
 
 export interface McpFacadeOptions {
   yoga: PactYoga;
@@ -59,19 +60,20 @@ function prefersEventStream(request: Request): boolean {
   return sse !== -1 && (json === -1 || sse < json);
 }
 
-/** A tool result: the structured value, and its text block from the one serialization of it. */
-function structuredResult(structured: Record<string, unknown>): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
-}
-
 interface Compiled {
   tool: McpToolDefinition;
   document: DocumentNode;
   validate: (input: unknown) => { valid: boolean; errorMessage?: string | undefined };
 }
 
+/** The 2025 revisions' transport rule: a POST must accept both JSON and an event stream (406 otherwise). */
+function acceptsJsonAndStream(request: Request): boolean {
+  const accept = request.headers.get('accept') ?? '';
+  return accept.includes('application/json') && accept.includes('text/event-stream');
+}
+
 /** A tool call's answer, computed by the pipeline before dispatch: the result, or the JSON-RPC error. */
-type ToolAnswer = { result: CallToolResult } | { error: ProtocolError };
+type ToolAnswer = ToolResult | { error: ProtocolError };
 
 /** What the server instance of one request serves: the caller, and the tool call's answer if it is one. */
 interface Dispatch {
@@ -91,6 +93,8 @@ interface Dispatch {
  */
 export function createMcpFacade(options: McpFacadeOptions) {
   const { services, yoga } = options;
+  const serverInfo = { name: 'pact', version: options.version };
+  const ServerResponse = yoga.fetchAPI.Response as typeof Response;
   const validator = new AjvJsonSchemaValidator();
   const compiled = new Map<string, Compiled>();
   for (const tool of options.tools) {
@@ -187,7 +191,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
       const text = errors.map((e) => `${(e.extensions?.code as string | undefined) ?? 'ERROR'}: ${e.message}`).join('\n') || 'No result.';
       return { answer: { result: { isError: true, content: [{ type: 'text', text }] } } };
     }
-    return { answer: { result: structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 }) } };
+    return { answer: structuredResult({ ...(value as Record<string, unknown>), cost_cents: (result.extensions?.cost_cents as number | undefined) ?? 0 }) };
   };
 
   /** Runs a tool's operation through the pipeline; an unexpected failure is answered masked (the SDK would relay its own message). */
@@ -215,7 +219,7 @@ export function createMcpFacade(options: McpFacadeOptions) {
   /** A fresh server for one request (never shared: answers must not reach another caller), for either revision. */
   const serverFor = ({ principal, tool }: Dispatch): Server => {
     const server = new Server(
-      { name: 'pact', version: options.version },
+      serverInfo,
       { capabilities: { tools: {} }, supportedProtocolVersions: [...SERVED_VERSIONS], cacheHints: CACHE_HINTS, jsonSchemaValidator: validator },
     );
     server.setRequestHandler('tools/list', async () => ({ tools: [...visibleTools(principal), ...(await federated.list(principal))] }));
@@ -328,6 +332,9 @@ export function createMcpFacade(options: McpFacadeOptions) {
       return response;
     };
     if (!('text' in read)) return malformed('BODY_TOO_LARGE', rpcError(413, null, -32600, 'Request body too large.'));
+    if (!isJsonContentType(request.headers.get('content-type'))) {
+      return malformed('UNSUPPORTED_MEDIA_TYPE', rpcError(415, id, -32000, 'Unsupported Media Type: Content-Type must be application/json.'));
+    }
     if (!parsed) return malformed('PARSE_ERROR', rpcError(400, null, -32700, 'Parse error: the body is not JSON.'));
     if (Array.isArray(body))
       return malformed('BATCH_REFUSED', rpcError(400, null, -32600, 'Batched JSON-RPC requests are not supported (removed in MCP 2025-06-18): send one message per request.'));
@@ -341,6 +348,9 @@ export function createMcpFacade(options: McpFacadeOptions) {
       const { status, code, message: text, data, reason } = route.refusal;
       return malformed(reason, rpcError(status, id, code, text, data as Record<string, unknown> | undefined));
     }
+    if (route.era === 'legacy' && !acceptsJsonAndStream(request)) {
+      return malformed('NOT_ACCEPTABLE', rpcError(406, id, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream.'));
+    }
 
     let tool: Dispatch['tool'] = null;
     if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
@@ -348,14 +358,16 @@ export function createMcpFacade(options: McpFacadeOptions) {
       if ('refused' in ran) return ran.refused;
       tool = { name: message.params.name, answer: ran.answer };
     }
-    const dispatch: Dispatch = { principal, tool };
     const json = !prefersEventStream(request);
+    if (tool && json && 'result' in tool.answer) {
+      return new ServerResponse(toolCallBody(route.era, id, tool.answer, serverInfo), { status: 200, headers: { 'content-type': 'application/json' } });
+    }
+    const dispatch: Dispatch = { principal, tool };
     if (route.era === 'legacy') return serveLegacy(request, body, dispatch, json);
     dispatches.set(request, dispatch);
     return (json ? modern.json : modern.sse).fetch(request, { parsedBody: body });
   };
 
-  const ServerResponse = yoga.fetchAPI.Response as typeof Response;
   /**
    * A JSON answer (the SDK's, or one built here, on the runtime's own `Response`) as a response of
    * the server's fetch API over its encoded bytes, which the HTTP layer writes in one piece as it

@@ -289,6 +289,84 @@ describe('JSON-RPC answers', () => {
   });
 });
 
+/** Audit and ledger rows of the MCP path. */
+const charged = async () =>
+  (
+    await pact.sql<{ audit: number; ledger: number }>(
+      sql`select (select count(*)::int from audit_log where path = 'mcp') as audit, (select count(*)::int from usage_ledger where path = 'mcp') as ledger`,
+    )
+  )[0];
+
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+/** The headers and body of a tools/call on each revision (2025-11-25, and 2026-07-28 with its `_meta` and headers). */
+const revisions = {
+  '2025-11-25': (id: number, name: string, args: Record<string, unknown>) => ({
+    headers: mcpHeaders({ 'mcp-protocol-version': '2025-11-25' }),
+    body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } },
+  }),
+  '2026-07-28': (id: number, name: string, args: Record<string, unknown>) => ({
+    headers: mcpHeaders({ 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': name }),
+    body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: MODERN_META } },
+  }),
+};
+
+/** One tools/call: the answer's status, content type and JSON-RPC message (from the body, or an SSE stream's one message). */
+async function toolCall(revision: keyof typeof revisions, name: string, args: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const sent = revisions[revision](41, name, args);
+  const res = await fetch(`${pact.url}/mcp/`, { method: 'POST', headers: { ...sent.headers, ...headers }, body: JSON.stringify(sent.body) });
+  const type = res.headers.get('content-type') ?? '';
+  const text = await res.text();
+  const data = type.startsWith('text/event-stream') ? text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)) : [text];
+  expect(data).toHaveLength(1);
+  return { status: res.status, type, message: JSON.parse(data[0] ?? 'null') as RpcAnswer };
+}
+
+describe('tool calls answered by the adapter', () => {
+  it.each(['2025-11-25', '2026-07-28'] as const)('answers a %s tools/call with JSON exactly as the SDK answers it over SSE, one audit row and one charge each', async (revision) => {
+    for (const [name, args] of [
+      ['query_deals', { first: 2 }],
+      ['query_contacts', { first: 'many' }],
+    ] as const) {
+      const before = await charged();
+      const json = await toolCall(revision, name, args, { accept: 'application/json, text/event-stream' });
+      const sse = await toolCall(revision, name, args, { accept: 'text/event-stream, application/json' });
+      expect([json.status, json.type, sse.status, sse.type]).toEqual([200, 'application/json', 200, 'text/event-stream']);
+      expect(json.message).toEqual(sse.message);
+      expect(json.message.id).toBe(41);
+      const result = json.message.result as { structuredContent?: Record<string, unknown>; content: { type: string; text: string }[]; isError?: boolean; resultType?: string };
+      expect(result.resultType).toBe(revision === '2026-07-28' ? 'complete' : undefined);
+      if (name === 'query_deals') {
+        expect(result.isError).toBeUndefined();
+        expect(result.content).toEqual([{ type: 'text', text: JSON.stringify(result.structuredContent) }]);
+        expect((result.structuredContent?.items as unknown[]).length).toBe(2);
+      } else {
+        expect(result.isError).toBe(true);
+        expect(result.content[0]?.text).toMatch(/^Invalid arguments for query_contacts: /);
+      }
+      const after = await charged();
+      expect(after?.audit).toBe((before?.audit ?? 0) + 2);
+      expect(after?.ledger).toBe((before?.ledger ?? 0) + (name === 'query_deals' ? 2 : 0));
+    }
+  });
+
+  it.each([
+    ['2025-11-25', { 'content-type': 'text/plain' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['2026-07-28', { 'content-type': 'text/plain' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['2025-11-25', { accept: 'application/json' }, 406, 'NOT_ACCEPTABLE'],
+  ] as const)('refuses a %s tools/call with %j before running it: %i, the id echoed, audited as malformed, nothing charged', async (revision, headers, status, reason) => {
+    const before = [await charged(), await malformedRows(reason)] as const;
+    const answer = await toolCall(revision, 'query_deals', { first: 1 }, headers);
+    expect(answer.status).toBe(status);
+    expect(answer.message).toMatchObject({ id: 41, error: { code: -32000 } });
+    expect(await malformedRows(reason)).toBe(before[1] + 1);
+    expect(await charged()).toEqual({ audit: (before[0]?.audit ?? 0) + 1, ledger: before[0]?.ledger });
+  });
+});
+
 describe('over the official SDK client', () => {
   const connect = async () => {
     const client = new Client({ name: 'transport-test', version: '1.0.0' });

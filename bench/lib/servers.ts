@@ -40,6 +40,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
       import.meta.resolve('tsx'),
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
+      // BENCH_NODE_FLAGS: more V8/Node flags for each server process (e.g. `--max-semi-space-size=32`).
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
     ],
     env: {
       PATH: process.env.PATH ?? '',

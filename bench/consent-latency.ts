@@ -247,7 +247,7 @@ export async function runConsentLatency(cfg: BenchConfig = benchConfig()): Promi
       console.log(`\n  Filtered variant: contacts(first: 50, filter: { search: "${FILTER_SEARCH}" }), ${int(zero.filtered.matching)} matching records in both states (${cfg.filteredSamples} sequential requests each)`);
       console.log(
         table(
-          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'control p50', 'page + count SQL alone p50', 'page SQL (EXPLAIN, pact_app)', 'hidden-count SQL (EXPLAIN, pact_consent)'],
+          ['state', 'matching', 'consentFiltered', 'p50', 'p99', 'control p50', 'page + count SQL alone p50', 'page SQL (EXPLAIN, pact_app)', 'hidden-count SQL (EXPLAIN, as Pact runs it)'],
           [zero, before, fifty].map((s) => [
             s.label,
             int(s.filtered?.matching ?? NaN),

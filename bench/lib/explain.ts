@@ -2,7 +2,7 @@ import { and, asc, count, eq, sql as dsql, type SQL } from 'drizzle-orm';
 import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import { APP_ROLE } from '../../src/db/client';
-import { accounts, consentCounts, contacts, users } from '../../src/db/schema';
+import { accounts, consentCounts, contactTitleCounts, contacts, users } from '../../src/db/schema';
 import { CONSENT_ROLE } from '../../src/services/consent/hidden';
 import { titleMatch } from '../../src/services/crm/contact-filter';
 import type { Sql } from './database';
@@ -57,8 +57,21 @@ export function hiddenCountStatement(tenantId: string): Statement {
   return { label: 'hidden count, unfiltered list (consent_counts)', ...q };
 }
 
-/** The hidden count a list filtered by a title search alone runs (`hiddenCount`, under pact_consent): the token range with `hidden = true`. */
+/**
+ * The hidden count a list filtered by a title search alone runs (`hiddenCount`): for one word its
+ * maintained count (`contact_title_counts`, as pact_app); for several words the token range with
+ * `hidden = true` (under pact_consent).
+ */
 export function filteredHiddenCountStatement(tenantId: string, search: string): Statement {
+  if (search.trim().split(/[\s\p{P}]+/u).filter(Boolean).length === 1) {
+    const words = dsql`pact_title_words(${search}::text)`;
+    const q = qb
+      .select({ n: dsql<number | null>`case when cardinality(${words}) = 1 then coalesce(max(${contactTitleCounts.hidden}), 0) end` })
+      .from(contactTitleCounts)
+      .where(and(eq(contactTitleCounts.tenantId, tenantId), eq(contactTitleCounts.token, dsql`(${words})[1]`)))
+      .toSQL();
+    return { label: `hidden count of a filtered list (filter: { search: "${search}" }): its word's row of contact_title_counts`, ...q };
+  }
   const q = qb
     .select({ n: count() })
     .from(dsql`(${titleMatch(tenantId, search, dsql`t1.hidden`)}) as m`)

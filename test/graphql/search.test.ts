@@ -75,4 +75,42 @@ describe('contact title search (whole words through contact_title_tokens)', () =
     await call('mutation($id: ID!) { updateContact(id: $id, input: { title: null }) { title } }', { id: made['Zorblax Quantum Lead'] });
     expect(titles(await search('zorblaxian'))).toEqual(['Zorblaxian Analyst']);
   });
+
+  it("keeps each word's maintained hidden count equal to its hidden title tokens through consent, title changes, new contacts and erasure", async () => {
+    /** Words whose maintained count (contact_title_counts, what a one-word search reports) differs from their hidden token rows. */
+    const drift = () =>
+      pact.sql<{ token: string; counted: number; actual: number }>(sql`
+        select coalesce(c.token, t.token) as token, coalesce(c.hidden, 0)::int as counted, coalesce(t.n, 0)::int as actual
+        from contact_title_counts c
+        full join (select tenant_id, token, count(*) as n from contact_title_tokens where hidden group by tenant_id, token) t
+          on t.tenant_id = c.tenant_id and t.token = c.token
+        where coalesce(c.hidden, 0) <> coalesce(t.n, 0)`);
+    const suppress = (email: string) => call('mutation($e: String!) { suppressConsent(subject: { kind: EMAIL, value: $e }) { status } }', { e: email });
+    // The seed's hidden contacts were counted as they were written.
+    expect((await pact.sql<{ n: number }>(sql`select count(*)::int as n from contact_title_counts where hidden > 0`))[0]?.n).toBeGreaterThan(0);
+    expect(await drift()).toEqual([]);
+
+    await call('mutation($id: ID!) { updateContact(id: $id, input: { title: "Zorblax Officer Emeritus" }) { id } }', { id: made['quantum-ZORBLAX officer'] });
+    expect(await search('emeritus')).toMatchObject({ returned: 1, consentFiltered: 0 });
+    await suppress('zed.two@zorblax.example');
+    expect(await search('emeritus')).toMatchObject({ returned: 0, consentFiltered: 1 });
+    expect(await search('zorblax')).toMatchObject({ returned: 0, consentFiltered: 1 });
+    expect(await search('quantum')).toMatchObject({ consentFiltered: 0 });
+
+    await call('mutation { createContact(input: { name: "Zed Four", email: "zed.four@zorblax.example", title: "Emeritus" }) { id } }');
+    await suppress('zed.four@zorblax.example');
+    expect(await search('emeritus')).toMatchObject({ returned: 0, consentFiltered: 2 });
+    expect(await search('emeritus zorblax')).toMatchObject({ returned: 0, consentFiltered: 1 });
+    expect(await drift()).toEqual([]);
+
+    const admin = await pact.signIn('admin@pact.demo');
+    const erased = await pact.gql('mutation { eraseConsent(subject: { kind: EMAIL, value: "zed.four@zorblax.example" }) { status } }', {}, { token: admin });
+    expect(erased.body.errors).toBeUndefined();
+    expect(await search('emeritus')).toMatchObject({ returned: 0, consentFiltered: 1 });
+    await call('mutation { grantConsent(subject: { kind: EMAIL, value: "zed.two@zorblax.example" }) { status } }');
+    expect(await search('emeritus')).toMatchObject({ returned: 1, consentFiltered: 0 });
+    expect(await drift()).toEqual([]);
+    const counted = await pact.sql<{ n: number }>(sql`select count(*)::int as n from contact_title_counts where token = 'emeritus' and hidden = 0`);
+    expect(counted).toEqual([{ n: 1 }]);
+  });
 });

@@ -147,6 +147,21 @@ export const contactTitleTokens = pgTable(
 );
 
 /**
+ * Per tenant and title word, how many hidden contacts' titles hold it: kept by triggers on
+ * `contact_title_tokens` (migration 0023), so a one-word title search's hidden count is one row,
+ * not a scan of every hidden match.
+ */
+export const contactTitleCounts = pgTable(
+  'contact_title_counts',
+  {
+    tenantId: uuid('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    token: text('token').notNull(),
+    hidden: bigint('hidden', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.token] })],
+);
+
+/**
  * Contacts deleted by an e-mail erasure: the contact id and its (erased) consent subject, nothing
  * derived from the address, so an agent given a deleted contact's id can answer `consent_erased`.
  */

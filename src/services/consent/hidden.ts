@@ -2,7 +2,7 @@ import { and, count, eq, getTableName, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import { APP_ROLE, type Db } from '../../db/client';
 import { compileSelect } from '../../db/compiled';
-import { consentCounts, contacts, type accounts, type deals } from '../../db/schema';
+import { consentCounts, contactTitleCounts, contacts, type accounts, type deals } from '../../db/schema';
 import { ErrorCode, PactError } from '../../lib/errors';
 import type { ServiceContext } from '../context';
 import type { ConsentStatus, SubjectKind } from './types';
@@ -48,10 +48,11 @@ export type HiddenScope =
   /** Hidden records of `from` matching `where` (the caller's filters, tenant included), `join` serving those filters. */
   | { from: GatedTable; where: SQL | undefined; join?: { table: PgTable; on: SQL } }
   /**
-   * Hidden contacts whose title holds a search's words, counted on the token index: `match` is the
-   * title match (`titleMatch`) given the condition its first token row `t1` must meet.
+   * Hidden contacts whose title holds the words of `search`: for one word its maintained count
+   * (`contact_title_counts`, one row), for several the token index under `pact_consent`, where
+   * `titleMatch` is the title match given the condition its first token row `t1` must meet.
    */
-  | { titleMatch: (t1Condition: SQL) => SQL };
+  | { search: string; titleMatch: (t1Condition: SQL) => SQL };
 
 const LIST_HIDDEN = compileSelect((db) =>
   db
@@ -70,6 +71,12 @@ export async function hiddenCount(ctx: ServiceContext, scope: HiddenScope): Prom
     return Math.max(0, row?.n ?? 0);
   }
   if ('titleMatch' in scope) {
+    const words = sql`pact_title_words(${scope.search}::text)`;
+    const [word] = await ctx.tx
+      .select({ n: sql<number | null>`case when cardinality(${words}) = 1 then coalesce(max(${contactTitleCounts.hidden}), 0) end`.mapWith(Number) })
+      .from(contactTitleCounts)
+      .where(and(eq(contactTitleCounts.tenantId, ctx.principal.tenantId), eq(contactTitleCounts.token, sql`(${words})[1]`)));
+    if (word && word.n !== null) return Math.max(0, word.n);
     const [row] = await acrossConsent(ctx.tx, (tx) => tx.select({ n: count() }).from(sql`(${scope.titleMatch(sql`t1.hidden`)}) as m`));
     return row?.n ?? 0;
   }

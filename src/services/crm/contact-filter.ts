@@ -93,7 +93,7 @@ export async function filterSql(ctx: ServiceContext, filter: ContactFilter): Pro
 /** Hidden matches of a filtered list; a title search alone is counted on its token range. */
 export function hiddenMatches(ctx: ServiceContext, { where, search, filtered, onlySearch }: ContactWhere): Promise<number> {
   const tenantId = ctx.principal.tenantId;
-  if (search && onlySearch) return hiddenCount(ctx, { titleMatch: (t1Condition) => titleMatch(tenantId, search, t1Condition) });
+  if (search && onlySearch) return hiddenCount(ctx, { search, titleMatch: (t1Condition) => titleMatch(tenantId, search, t1Condition) });
   const bySearch = search ? sql`${contacts.id} in (${titleMatch(tenantId, search)})` : undefined;
   return listHidden(ctx, contacts, and(where, bySearch), filtered);
 }

@@ -183,6 +183,12 @@ describe('browser credentials and CORS on /mcp', () => {
     expect(denied.headers.get('access-control-expose-headers')).toBe('WWW-Authenticate, Mcp-Session-Id, Retry-After, X-Request-Id');
     const none = await post(LIST);
     expect(none.headers.get('access-control-allow-origin')).toBeNull();
+    const call = await post({ jsonrpc: '2.0', id: 'c1', method: 'tools/call', params: { name: 'query_deals', arguments: { first: 1 } } }, { origin: INSPECTOR });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('access-control-allow-origin')).toBe(INSPECTOR);
+    const answer = (await call.json()) as RpcAnswer;
+    expect(answer.id).toBe('c1');
+    expect((answer.result as { structuredContent: { items: unknown[] } }).structuredContent.items).toHaveLength(1);
   });
 });
 

@@ -86,10 +86,11 @@ interface Dispatch {
  * `server/discover`, version and capabilities in each request's `_meta`) through
  * `createMcpHandler`, and the `initialize` revisions (2025-11-25, 2025-06-18, 2025-03-26)
  * statelessly on the SDK's legacy transport, both from one server factory over the generated tool
- * table. The adapter only translates: authentication and the protocol's own rules (401, 400) come
+ * table. The adapter only translates: authentication and the protocol's own rules (401, 400, 406, 415) come
  * first; a tool call then runs its persisted operation through the GraphQL pipeline (scopes,
  * limits, transaction, audit and ledger, once) before the SDK dispatches the message, so that the
- * pipeline's refusals can be answered as HTTP 403 and 429.
+ * pipeline's refusals can be answered as HTTP 403 and 429. Its result, when answered with JSON, is
+ * written here (src/mcp/tool-answer.ts) without an SDK server; the SDK answers everything else.
  */
 export function createMcpFacade(options: McpFacadeOptions) {
   const { services, yoga } = options;

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ChildMessage, ParentMessage, ServerKind } from './protocol';
 
@@ -32,6 +33,12 @@ export interface ServerOptions {
   toolLimits?: 'raised' | 'shipped';
 }
 
+/** The flags package.json's `start` script gives node before scripts/start.mjs (e.g. the young generation's size). */
+const START_FLAGS = (() => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  return /^node\s+(.*?)\s*scripts\/start\.mjs/.exec(pkg.scripts.start ?? '')?.[1] ?? '';
+})();
+
 /** Forks a server child (tsx loader) and waits until it listens on 127.0.0.1. */
 export async function startServer(kind: ServerKind, options: ServerOptions): Promise<RunningServer> {
   const child: ChildProcess = fork(childPath, [], {
@@ -40,8 +47,8 @@ export async function startServer(kind: ServerKind, options: ServerOptions): Pro
       import.meta.resolve('tsx'),
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each server process there (open in Chrome DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []),
-      // BENCH_NODE_FLAGS: more V8/Node flags for each server process (e.g. `--max-semi-space-size=32`).
-      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
+      // The V8 flags `npm start` runs the server with; BENCH_NODE_FLAGS replaces them (empty: none).
+      ...(process.env.BENCH_NODE_FLAGS ?? START_FLAGS).split(/\s+/).filter(Boolean),
     ],
     env: {
       PATH: process.env.PATH ?? '',

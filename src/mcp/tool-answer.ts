@@ -2,7 +2,7 @@ import { SERVER_INFO_META_KEY, type CallToolResult, type Implementation } from '
 import type { RpcId } from './http-guards';
 import type { Era } from './protocol';
 
-/** A tool call's result, and for a structured one the one serialization of its value (its text block). */
+/** A tool call's result, and for one made by `structuredResult` the one serialization of its value (its text block). */
 export interface ToolResult {
   result: CallToolResult;
   serialized?: string;
@@ -25,7 +25,7 @@ export function toolCallBody(era: Era, id: RpcId, answer: ToolResult, server: Im
   const stamp = era === 'modern' ? { resultType: 'complete', _meta: { [SERVER_INFO_META_KEY]: server } } : null;
   const { result, serialized } = answer;
   let encoded: string;
-  if (serialized !== undefined && result.structuredContent !== undefined && Object.keys(result).length === 2) {
+  if (serialized !== undefined) {
     const tail = stamp ? `,"resultType":"complete","_meta":${JSON.stringify(stamp._meta)}` : '';
     encoded = `{"content":[{"type":"text","text":${JSON.stringify(serialized)}}],"structuredContent":${serialized}${tail}}`;
   } else {

@@ -3,7 +3,7 @@ import { QueryBuilder } from 'drizzle-orm/pg-core';
 import type postgres from 'postgres';
 import { APP_ROLE } from '../../src/db/client';
 import { accounts, consentCounts, contactTitleCounts, contacts, users } from '../../src/db/schema';
-import { CONSENT_ROLE } from '../../src/services/consent/hidden';
+import { CONSENT_ROLE, titleWordHidden } from '../../src/services/consent/hidden';
 import { titleMatch } from '../../src/services/crm/contact-filter';
 import type { Sql } from './database';
 
@@ -64,12 +64,8 @@ export function hiddenCountStatement(tenantId: string): Statement {
  */
 export function filteredHiddenCountStatement(tenantId: string, search: string): Statement {
   if (search.trim().split(/[\s\p{P}]+/u).filter(Boolean).length === 1) {
-    const words = dsql`pact_title_words(${search}::text)`;
-    const q = qb
-      .select({ n: dsql<number | null>`case when cardinality(${words}) = 1 then coalesce(max(${contactTitleCounts.hidden}), 0) end` })
-      .from(contactTitleCounts)
-      .where(and(eq(contactTitleCounts.tenantId, tenantId), eq(contactTitleCounts.token, dsql`(${words})[1]`)))
-      .toSQL();
+    const one = titleWordHidden(tenantId, search);
+    const q = qb.select(one.fields).from(contactTitleCounts).where(one.where).toSQL();
     return { label: `hidden count of a filtered list (filter: { search: "${search}" }): its word's row of contact_title_counts`, ...q };
   }
   const q = qb

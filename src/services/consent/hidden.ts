@@ -54,6 +54,18 @@ export type HiddenScope =
    */
   | { search: string; titleMatch: (t1Condition: SQL) => SQL };
 
+/**
+ * The maintained hidden count of a one-word title search, to select from `contact_title_counts`:
+ * `n` is null when `search` has another number of words (the database splits it as it splits titles).
+ */
+export function titleWordHidden(tenantId: string, search: string) {
+  const words = sql`pact_title_words(${search}::text)`;
+  return {
+    fields: { n: sql<number | null>`case when cardinality(${words}) = 1 then coalesce(max(${contactTitleCounts.hidden}), 0) end`.mapWith(Number) },
+    where: and(eq(contactTitleCounts.tenantId, tenantId), eq(contactTitleCounts.token, sql`(${words})[1]`)),
+  };
+}
+
 const LIST_HIDDEN = compileSelect((db) =>
   db
     .select({ n: consentCounts.hidden })
@@ -71,11 +83,8 @@ export async function hiddenCount(ctx: ServiceContext, scope: HiddenScope): Prom
     return Math.max(0, row?.n ?? 0);
   }
   if ('titleMatch' in scope) {
-    const words = sql`pact_title_words(${scope.search}::text)`;
-    const [word] = await ctx.tx
-      .select({ n: sql<number | null>`case when cardinality(${words}) = 1 then coalesce(max(${contactTitleCounts.hidden}), 0) end`.mapWith(Number) })
-      .from(contactTitleCounts)
-      .where(and(eq(contactTitleCounts.tenantId, ctx.principal.tenantId), eq(contactTitleCounts.token, sql`(${words})[1]`)));
+    const one = titleWordHidden(ctx.principal.tenantId, scope.search);
+    const [word] = await ctx.tx.select(one.fields).from(contactTitleCounts).where(one.where);
     if (word && word.n !== null) return Math.max(0, word.n);
     const [row] = await acrossConsent(ctx.tx, (tx) => tx.select({ n: count() }).from(sql`(${scope.titleMatch(sql`t1.hidden`)}) as m`));
     return row?.n ?? 0;
